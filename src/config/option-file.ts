@@ -1,0 +1,65 @@
+/**
+ * my.cnf syntax, as the mysql client reads it: [groups], key=value (dashes and underscores alike),
+ * quoted values with escapes, # and ; comments, !include and !includedir.
+ * Pure: text in, entries out. Reading files and following includes is in option-files.ts.
+ */
+export interface OptionFileLine {
+  readonly group: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+export type OptionFileDirective = { readonly kind: 'include' | 'includedir'; readonly path: string };
+
+export interface ParsedOptionFile {
+  readonly entries: readonly OptionFileLine[];
+  readonly directives: readonly OptionFileDirective[];
+}
+
+const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', r: '\r', s: ' ', '\\': '\\', '"': '"', "'": "'" };
+
+export function parseOptionFile(text: string, path: string): ParsedOptionFile {
+  const entries: OptionFileLine[] = [];
+  const directives: OptionFileDirective[] = [];
+  let group = '';
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
+    const directive = /^!(includedir|include)\s+(.+)$/.exec(line);
+    if (directive) {
+      directives.push({ kind: directive[1] as 'include' | 'includedir', path: directive[2]!.trim() });
+      return;
+    }
+    const header = /^\[([^\]]+)\]\s*(#.*)?$/.exec(line);
+    if (header) {
+      group = header[1]!.trim().toLowerCase();
+      return;
+    }
+    if (group === '') throw new Error(`${path}:${index + 1}: option outside any [group]`);
+    const eq = line.indexOf('=');
+    const key = (eq < 0 ? line : line.slice(0, eq)).trim().toLowerCase().replace(/_/g, '-');
+    const value = eq < 0 ? '' : parseValue(line.slice(eq + 1).trim(), path, index + 1);
+    entries.push({ group, key, value });
+  });
+  return { entries, directives };
+}
+
+function parseValue(text: string, path: string, lineNo: number): string {
+  const quote = text[0];
+  if (quote === '"' || quote === "'") {
+    let out = '';
+    for (let i = 1; i < text.length; i++) {
+      const c = text[i]!;
+      if (c === quote) return out;
+      if (c === '\\' && i + 1 < text.length) {
+        const next = text[++i]!;
+        out += ESCAPES[next] ?? `\\${next}`;
+      } else out += c;
+    }
+    throw new Error(`${path}:${lineNo}: unterminated quoted value`);
+  }
+  // Unquoted: an inline # starts a comment; escapes still apply.
+  const hash = text.search(/\s#/);
+  const bare = (hash < 0 ? text : text.slice(0, hash)).trim();
+  return bare.replace(/\\(.)/g, (_m, c: string) => ESCAPES[c] ?? `\\${c}`);
+}

@@ -1,0 +1,68 @@
+/**
+ * Why a server could not be talked to, in the classes an operator acts on differently.
+ * Pure: driver and socket errors in, a class out. Server error numbers are MySQL's/MariaDB's.
+ */
+export type FailureClass =
+  | 'refused' // nothing listening (or the socket file is missing): mysqld is down
+  | 'timeout' // hung server or dropped packets: the deadline ran out
+  | 'unknown-host' // DNS could not resolve the name
+  | 'unreachable' // no route, network down
+  | 'access-denied' // 1045 and friends: credentials or grants are wrong
+  | 'saturated' // alive but refusing: 1040 too many connections, 1203, 1226
+  | 'host-blocked' // alive but refusing: 1129, our host hit max_connect_errors
+  | 'connect-error' // anything else while connecting: protocol errors, server shutting down, ...
+  | 'query-error'; // the server answered a query with an error (errno says which)
+
+export class DbFailure extends Error {
+  override readonly name = 'DbFailure';
+  constructor(
+    readonly failure: FailureClass,
+    message: string,
+    readonly errno?: number,
+  ) {
+    super(message);
+  }
+}
+
+const BY_ERRNO: Readonly<Record<number, FailureClass>> = {
+  1040: 'saturated', // ER_CON_COUNT_ERROR
+  1203: 'saturated', // ER_TOO_MANY_USER_CONNECTIONS
+  1226: 'saturated', // ER_USER_LIMIT_REACHED
+  1129: 'host-blocked', // ER_HOST_IS_BLOCKED
+  1044: 'access-denied', // ER_DBACCESS_DENIED_ERROR
+  1045: 'access-denied', // ER_ACCESS_DENIED_ERROR
+  1130: 'access-denied', // ER_HOST_NOT_PRIVILEGED
+  1251: 'access-denied', // ER_NOT_SUPPORTED_AUTH_MODE
+  1698: 'access-denied', // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
+  4151: 'access-denied', // MariaDB ER_ACCOUNT_HAS_BEEN_LOCKED
+  3118: 'access-denied', // MySQL ER_ACCOUNT_HAS_BEEN_LOCKED
+};
+
+const BY_CODE: Readonly<Record<string, FailureClass>> = {
+  ECONNREFUSED: 'refused',
+  ENOENT: 'refused', // Unix socket file missing: mysqld not running
+  ECONNRESET: 'connect-error',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'unknown-host',
+  EAI_AGAIN: 'unknown-host',
+  EAI_FAIL: 'unknown-host',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EHOSTDOWN: 'unreachable',
+  ENETDOWN: 'unreachable',
+  EADDRNOTAVAIL: 'unreachable',
+  EACCES: 'access-denied', // socket file permissions
+};
+
+/** The set of classes where the server is up and answering, just not letting us in. */
+export const ALIVE_BUT_REFUSING: ReadonlySet<FailureClass> = new Set(['saturated', 'host-blocked']);
+
+export function classifyDriverError(err: unknown, phase: 'connect' | 'query' = 'connect'): DbFailure {
+  if (err instanceof DbFailure) return err;
+  const e = (err ?? {}) as { errno?: unknown; code?: unknown; message?: unknown };
+  const errno = typeof e.errno === 'number' && e.errno > 0 && e.errno < 100000 ? e.errno : undefined;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(code ?? 'unknown error');
+  const failure = (errno !== undefined ? BY_ERRNO[errno] : undefined) ?? (code ? BY_CODE[code] : undefined) ?? (phase === 'query' ? 'query-error' : 'connect-error');
+  return new DbFailure(failure, errno !== undefined ? `${message} (errno ${errno})` : message, errno);
+}

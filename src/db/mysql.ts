@@ -1,0 +1,78 @@
+/**
+ * The only file that imports mysql2. Everything above it sees Session (rows) and DbFailure.
+ * All waiting is bounded by the caller's Deadline; on expiry the socket is destroyed, because a
+ * hung mysqld will never answer a polite COM_QUIT.
+ */
+import { createConnection, type Connection } from 'mysql2';
+import type { Row } from '../dialect/channel.js';
+import type { Connector, Session } from './session.js';
+import type { Deadline } from '../deadline.js';
+import { DbFailure, classifyDriverError } from './failure.js';
+
+const timeoutFailure = (what: string, totalMs: number) => new DbFailure('timeout', `no answer to ${what} within the ${totalMs} ms deadline`);
+
+/** Runs `start` and settles with its result, unless the deadline passes first (then `onTimeout`). */
+function bounded<T>(
+  phase: 'connect' | 'query',
+  remainingMs: number,
+  onTimeout: () => Error,
+  start: (done: (err: unknown, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, value?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err instanceof DbFailure ? err : classifyDriverError(err, phase));
+      else resolve(value as T);
+    };
+    const timer = setTimeout(() => finish(onTimeout()), remainingMs);
+    start(finish);
+  });
+}
+
+export const connectMysql: Connector = async (cfg, deadline) => {
+  const conn: Connection = createConnection({
+    ...(cfg.socket ? { socketPath: cfg.socket } : { host: cfg.host, port: cfg.port }),
+    user: cfg.user,
+    password: cfg.password ?? '',
+    connectTimeout: Math.max(1, deadline.remainingMs()),
+    supportBigNumbers: true,
+    dateStrings: true,
+    charset: 'UTF8MB4_GENERAL_CI',
+  });
+  // Errors after the handshake arrive as events; an unhandled one would crash the process.
+  conn.on('error', () => undefined);
+  try {
+    await bounded<void>('connect', deadline.remainingMs(), () => timeoutFailure('the connection handshake', deadline.totalMs), (done) =>
+      conn.connect((err) => done(err)),
+    );
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
+  return session(conn, deadline);
+};
+
+function session(conn: Connection, deadline: Deadline): Session {
+  return {
+    async query(sql) {
+      try {
+        return await bounded<Row[]>('query', deadline.remainingMs(), () => timeoutFailure(sql.split(' ').slice(0, 3).join(' '), deadline.totalMs), (done) =>
+          conn.query(sql, (err, rows) => done(err, rows as Row[])),
+        );
+      } catch (err) {
+        if (err instanceof DbFailure && err.failure === 'timeout') conn.destroy();
+        throw err;
+      }
+    },
+    async close() {
+      try {
+        await bounded<void>('query', Math.max(1, deadline.remainingMs()), () => new Error('quit timed out'), (done) => conn.end((err) => done(err)));
+      } catch {
+        conn.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { Row } from './channel.js';
+
+export type Flavor = 'mysql' | 'mariadb';
+
+export interface ServerInfo {
+  readonly version: string;
+  readonly versionComment: string;
+  readonly flavor: Flavor;
+  readonly serverId: number | null;
+  readonly readOnly: boolean;
+  /** MariaDB has no super_read_only: null there, not false. */
+  readonly superReadOnly: boolean | null;
+}
+
+/** One round trip that works on every flavour; names missing from the result are simply absent. */
+export const SERVER_VARIABLES_SQL =
+  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only','super_read_only','version','version_comment','server_id')";
+
+const onOff = (v: string | undefined): boolean | null => (v === undefined ? null : /^(on|1|yes|true)$/i.test(v));
+
+/** Parses SHOW VARIABLES rows (Variable_name, Value) into the facts the verdict needs. */
+export function parseServerVariables(rows: readonly Row[]): ServerInfo {
+  const vars = new Map<string, string>();
+  for (const row of rows) {
+    const name = row.Variable_name ?? row.VARIABLE_NAME;
+    const value = row.Value ?? row.VARIABLE_VALUE;
+    if (typeof name === 'string') vars.set(name.toLowerCase(), value === null || value === undefined ? '' : String(value));
+  }
+  const readOnly = onOff(vars.get('read_only'));
+  if (readOnly === null) throw new Error('server did not report read_only');
+  const version = vars.get('version') ?? '';
+  const versionComment = vars.get('version_comment') ?? '';
+  const serverId = Number(vars.get('server_id'));
+  return {
+    version,
+    versionComment,
+    flavor: detectFlavor(version, versionComment),
+    serverId: Number.isInteger(serverId) && vars.has('server_id') ? serverId : null,
+    readOnly,
+    superReadOnly: onOff(vars.get('super_read_only')),
+  };
+}
+
+export function detectFlavor(version: string, versionComment = ''): Flavor {
+  return /mariadb/i.test(version) || /mariadb/i.test(versionComment) ? 'mariadb' : 'mysql';
+}
+
+/** [major, minor, patch] of a version string such as "8.0.36-28" or "10.11.6-MariaDB-log". */
+export function versionTuple(version: string): [number, number, number] {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+}

@@ -1,0 +1,50 @@
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir, networkInterfaces, userInfo } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { connectMysql } from './db/mysql.js';
+import type { MainDeps } from './main.js';
+
+/** What only the process edge can supply: its streams and its title. */
+export interface ProcessIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  hideArgv(): void;
+}
+
+const SYSLOG_HANDOVER_MS = 1000;
+
+/** Hands one line to logger(1), which writes to /dev/log (journald or rsyslog); bounded in time. */
+function syslog(line: string): Promise<void> {
+  return new Promise((resolve) => {
+    // Loaded here, not at the top: child_process costs ~3 ms and only failing runs need it.
+    const { spawn } = require('node:child_process') as typeof import('node:child_process');
+    const child = spawn('logger', ['-t', 'check-mysql', '-p', 'daemon.warning', '--', line], { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), SYSLOG_HANDOVER_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    child.on('error', done);
+    child.on('exit', done);
+  });
+}
+
+export function nodeDeps(io: ProcessIo): MainDeps {
+  let loginName: string | undefined;
+  try {
+    loginName = userInfo().username;
+  } catch {
+    loginName = undefined;
+  }
+  return {
+    ...io,
+    connect: connectMysql,
+    now: () => performance.now(),
+    networkInterfaces,
+    fs: { readFile: (path) => readFileSync(path, 'utf8'), readDir: (path) => readdirSync(path) },
+    home: homedir(),
+    ...(loginName && { loginName }),
+    appendFile: (path, text) => appendFileSync(path, text, { mode: 0o640 }),
+    syslog,
+  };
+}

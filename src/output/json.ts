@@ -1,0 +1,24 @@
+import type { CheckReport } from '../check.js';
+import { render } from '../verdict/finding.js';
+
+/** The --json document: stable keys for scripts, one object per run. */
+export function toJsonReport(report: CheckReport): Record<string, unknown> {
+  const { verdict, facts } = report;
+  const server = facts.server?.ok ? facts.server.value : undefined;
+  return {
+    healthy: verdict.healthy,
+    role: verdict.role,
+    target: facts.target,
+    reasons: verdict.reasons.map(render),
+    warnings: verdict.warnings.map(render),
+    checks: verdict.checks,
+    server: server
+      ? { version: server.version, flavor: server.flavor, serverId: server.serverId, readOnly: server.readOnly, superReadOnly: server.superReadOnly }
+      : null,
+    replication: facts.replication?.ok ? facts.replication.value : null,
+    vip: facts.vip ?? null,
+    elapsedMs: Math.round(report.elapsedMs * 10) / 10,
+  };
+}
+
+export const formatJson = (report: CheckReport): string => JSON.stringify(toJsonReport(report));

@@ -1,0 +1,26 @@
+import type { ReplicationChannel } from '../dialect/channel.js';
+import { parseReplicaStatus } from '../dialect/replica-status.js';
+import { ER_PARSE_ERROR, replicationStatements } from '../dialect/replication-statements.js';
+import type { ServerInfo } from '../dialect/server-info.js';
+import { classifyDriverError } from '../db/failure.js';
+import type { Session } from '../db/session.js';
+import { observe, type Probe } from './probe.js';
+
+async function readStatus(session: Session, server: ServerInfo): Promise<ReplicationChannel[]> {
+  const statements = replicationStatements(server.flavor, server.version);
+  for (const [i, sql] of statements.entries()) {
+    try {
+      return parseReplicaStatus(await session.query(sql));
+    } catch (err) {
+      const last = i === statements.length - 1;
+      if (last || classifyDriverError(err, 'query').errno !== ER_PARSE_ERROR) throw err;
+    }
+  }
+  return [];
+}
+
+/** Every replication channel's threads, errors and lag; an empty list means none is configured. */
+export const replication = {
+  name: 'replication',
+  run: (session, server, now) => observe(now, () => readStatus(session, server)),
+} satisfies Probe<ReplicationChannel[], ServerInfo>;

@@ -1,0 +1,8 @@
+import { SERVER_VARIABLES_SQL, parseServerVariables, type ServerInfo } from '../dialect/server-info.js';
+import { observe, type Probe } from './probe.js';
+
+/** read_only, super_read_only and the version: what the role and the dialect depend on. */
+export const serverVariables = {
+  name: 'read_only',
+  run: (session, _input, now) => observe(now, async () => parseServerVariables(await session.query(SERVER_VARIABLES_SQL))),
+} satisfies Probe<ServerInfo>;

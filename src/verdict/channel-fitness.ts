@@ -1,0 +1,65 @@
+import type { ReplicationChannel } from '../dialect/channel.js';
+import { finding, type Finding } from './finding.js';
+
+/**
+ * IO-thread errors that mean "the source cannot be reached": client-side connect and network
+ * errors (CR_CONNECTION_ERROR 2002, CR_CONN_HOST_ERROR 2003, CR_UNKNOWN_HOST 2005,
+ * CR_SERVER_GONE_ERROR 2006, CR_SERVER_LOST 2013) and server net read/write errors 1158-1161.
+ * A standby whose writer died sees exactly these, and that is the moment it must stay eligible.
+ */
+export const SOURCE_UNREACHABLE_ERRNOS: ReadonlySet<number> = new Set([2002, 2003, 2005, 2006, 2013, 1158, 1159, 1160, 1161]);
+
+export interface ChannelFitness {
+  /** What makes this channel unfit to take over from (a standby's reasons). */
+  readonly problems: readonly Finding[];
+  /** Worth telling, never disqualifying. */
+  readonly notes: readonly Finding[];
+}
+
+export const channelName = (c: ReplicationChannel): string => (c.channel === '' ? 'default channel' : `channel '${c.channel}'`);
+
+function sourceOf(c: ReplicationChannel): string {
+  if (!c.sourceHost) return 'the source';
+  return c.sourcePort ? `source ${c.sourceHost}:${c.sourcePort}` : `source ${c.sourceHost}`;
+}
+
+export function judgeChannel(c: ReplicationChannel, maxLagSeconds: number): ChannelFitness {
+  const name = channelName(c);
+  const problems: Finding[] = [];
+  const notes: Finding[] = [];
+
+  if (!c.sqlRunning) {
+    problems.push(
+      c.lastSqlErrno !== 0
+        ? finding('sql-thread-error', `${name}: SQL thread stopped by error ${c.lastSqlErrno}: ${c.lastSqlError}`)
+        : finding('sql-thread-stopped', `${name}: SQL thread is not running (stopped deliberately?)`),
+    );
+  }
+
+  const ioUp = c.ioRunning === 'yes';
+  const unreachable = !ioUp && (SOURCE_UNREACHABLE_ERRNOS.has(c.lastIoErrno) || (c.ioRunning === 'connecting' && c.lastIoErrno === 0));
+  if (unreachable) {
+    const why = c.lastIoErrno !== 0 ? ` (error ${c.lastIoErrno}: ${c.lastIoError})` : ' (IO thread connecting)';
+    notes.push(finding('source-unreachable', `${name}: cannot reach ${sourceOf(c)}${why}; still eligible to take over`));
+  } else if (!ioUp) {
+    problems.push(
+      c.lastIoErrno !== 0
+        ? finding('io-thread-error', `${name}: IO thread stopped by error ${c.lastIoErrno}: ${c.lastIoError}`)
+        : finding('io-thread-stopped', `${name}: IO thread is not running (stopped deliberately?)`),
+    );
+  }
+
+  if (ioUp && c.sqlRunning) problems.push(...lagProblems(c, name, maxLagSeconds));
+  return { problems, notes };
+}
+
+function lagProblems(c: ReplicationChannel, name: string, maxLagSeconds: number): Finding[] {
+  if (c.secondsBehind === null) {
+    return [finding('lag-unknown', `${name}: Seconds_Behind is NULL although both threads run; lag cannot be trusted`)];
+  }
+  // A deliberately delayed replica reports the delay inside Seconds_Behind; only the excess is lag.
+  const lag = Math.max(0, c.secondsBehind - c.sqlDelay);
+  if (lag <= maxLagSeconds) return [];
+  const delay = c.sqlDelay > 0 ? ` beyond its configured SQL_Delay of ${c.sqlDelay} s` : '';
+  return [finding('lag', `${name}: ${lag} s behind ${sourceOf(c)}${delay} (max ${maxLagSeconds} s)`)];
+}

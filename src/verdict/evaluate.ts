@@ -1,0 +1,130 @@
+import type { ReplicationChannel } from '../dialect/channel.js';
+import type { ServerInfo } from '../dialect/server-info.js';
+import type { Policy, Role } from '../config/config.js';
+import { ALIVE_BUT_REFUSING, type DbFailure } from '../db/failure.js';
+import type { ProbeResult } from '../probes/probe.js';
+import { judgeChannel } from './channel-fitness.js';
+import { finding, type Finding } from './finding.js';
+
+/** Everything the probes observed about one server. Absent means "not reached". */
+export interface Facts {
+  readonly target: string;
+  readonly connect: { ok: true; elapsedMs: number } | { ok: false; error: DbFailure; elapsedMs: number };
+  readonly server?: ProbeResult<ServerInfo>;
+  readonly replication?: ProbeResult<ReplicationChannel[]>;
+  readonly vip?: { readonly address: string; readonly held: boolean };
+}
+
+export interface CheckLine {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface Verdict {
+  readonly healthy: boolean;
+  readonly role: Role | 'unknown';
+  readonly reasons: readonly Finding[];
+  readonly warnings: readonly Finding[];
+  readonly checks: readonly CheckLine[];
+}
+
+/**
+ * The role-aware verdict: the one home of the policy that the README's verdict table describes.
+ *  - writer: healthy when alive and writable; its own replication only ever warns.
+ *  - standby: healthy only when fit to take over (SQL thread applying, lag within max), except
+ *    that an IO thread failing because the writer is unreachable keeps it eligible.
+ */
+export function evaluate(facts: Facts, policy: Policy): Verdict {
+  const checks: CheckLine[] = [];
+  if (!facts.connect.ok) return connectFailed(facts.connect.error, facts, policy);
+  checks.push({ name: 'connect', ok: true, detail: `connected to ${facts.target} in ${Math.round(facts.connect.elapsedMs)} ms` });
+
+  const server = facts.server;
+  if (!server || !server.ok) {
+    const error = server && !server.ok ? server.error : undefined;
+    const f = finding(error?.failure === 'timeout' ? 'timeout' : 'variables-unreadable', `cannot read read_only: ${error?.message ?? 'not read'}`);
+    return { healthy: false, role: 'unknown', reasons: [f], warnings: [], checks: [...checks, { name: 'read_only', ok: false, detail: f.message }] };
+  }
+  const info = server.value;
+  const role = decideRole(info, facts.vip, policy);
+  const reasons: Finding[] = [];
+  const warnings: Finding[] = [];
+  const readOnly = info.readOnly || info.superReadOnly === true;
+
+  if (role === 'writer' && readOnly) {
+    const why = facts.vip?.held ? `holds VIP ${facts.vip.address}` : 'is judged as writer (--role writer)';
+    reasons.push(finding('writer-read-only', `${why} but ${roText(info)}: every write to it fails`));
+  }
+  if (role === 'standby' && !readOnly && facts.vip) {
+    warnings.push(finding('standby-writable', `does not hold VIP ${facts.vip.address} but read_only=OFF: writes that bypass the VIP would diverge`));
+  }
+  checks.push({ name: 'read_only', ok: reasons.length === 0, detail: `${roText(info)} (${info.version})` });
+
+  const repl = judgeReplication(facts.replication, policy, role);
+  (role === 'standby' ? reasons : warnings).push(...repl.problems);
+  warnings.push(...repl.notes);
+  checks.push({ name: 'replication', ok: role === 'writer' || repl.problems.length === 0, detail: repl.detail });
+
+  if (facts.vip) checks.push({ name: 'vip', ok: true, detail: `${facts.vip.address} ${facts.vip.held ? 'held' : 'not held'}` });
+  return { healthy: reasons.length === 0, role, reasons, warnings, checks };
+}
+
+function connectFailed(error: DbFailure, facts: Facts, policy: Policy): Verdict {
+  const f = finding(error.failure, error.message);
+  const tolerated = ALIVE_BUT_REFUSING.has(error.failure) && policy.onSaturated === 'healthy';
+  const checks = [{ name: 'connect', ok: tolerated, detail: `${facts.target}: ${error.message}` }];
+  if (tolerated) {
+    const w = finding(error.failure, `${error.message}; alive but refusing, judged healthy (--on-saturated healthy)`);
+    return { healthy: true, role: 'unknown', reasons: [], warnings: [w], checks };
+  }
+  return { healthy: false, role: 'unknown', reasons: [f], warnings: [], checks };
+}
+
+function decideRole(info: ServerInfo, vip: Facts['vip'], policy: Policy): Role {
+  if (policy.role !== 'auto') return policy.role;
+  if (vip) return vip.held ? 'writer' : 'standby';
+  return info.readOnly || info.superReadOnly === true ? 'standby' : 'writer';
+}
+
+const roText = (info: ServerInfo): string =>
+  `read_only=${info.readOnly ? 'ON' : 'OFF'}` + (info.superReadOnly === null ? '' : ` super_read_only=${info.superReadOnly ? 'ON' : 'OFF'}`);
+
+interface ReplicationJudgement {
+  problems: Finding[];
+  notes: Finding[];
+  detail: string;
+}
+
+function judgeReplication(result: Facts['replication'], policy: Policy, role: Role): ReplicationJudgement {
+  if (!result || !result.ok) {
+    const error = result && !result.ok ? result.error : undefined;
+    const code = error?.failure === 'timeout' ? 'timeout' : 'replication-unknown';
+    const f = finding(code, `cannot read replication status: ${error?.message ?? 'not read'}`);
+    return { problems: [f], notes: [], detail: f.message };
+  }
+  const wanted = policy.channels;
+  const channels = wanted.length === 0 ? result.value : result.value.filter((c) => wanted.includes(c.channel));
+  const missing = wanted.filter((w) => !result.value.some((c) => c.channel === w));
+  const problems: Finding[] = missing.map((m) => finding('no-replication', `channel '${m}' is not configured`));
+  const notes: Finding[] = [];
+  if (channels.length === 0 && missing.length === 0) {
+    // A writer with no replication is normal; a standby with none would take over with stale data.
+    if (role === 'standby') problems.push(finding('no-replication', 'no replication is configured, so this standby cannot be current'));
+    return { problems, notes, detail: 'no replication configured' };
+  }
+  for (const c of channels) {
+    const fit = judgeChannel(c, policy.maxLagSeconds);
+    problems.push(...fit.problems);
+    notes.push(...fit.notes);
+  }
+  const detail = channels.map(describeChannel).join('; ');
+  return { problems, notes, detail };
+}
+
+function describeChannel(c: ReplicationChannel): string {
+  const name = c.channel === '' ? 'default' : c.channel;
+  const lag = c.secondsBehind === null ? 'lag NULL' : `lag ${c.secondsBehind} s`;
+  const delay = c.sqlDelay > 0 ? ` (SQL_Delay ${c.sqlDelay} s)` : '';
+  return `${name}: io=${c.ioRunning} sql=${c.sqlRunning ? 'yes' : 'no'} ${lag}${delay}`;
+}

@@ -1,0 +1,117 @@
+/**
+ * The README's verdict table IS this test's case table: every row is parsed from README.md and
+ * evaluated, so the documented policy and the code cannot drift apart.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgv } from '../../src/cli/parse-argv.js';
+import { buildCheckConfig } from '../../src/config/config.js';
+import { DbFailure, classifyDriverError } from '../../src/db/failure.js';
+import type { ReplicationChannel } from '../../src/dialect/channel.js';
+import type { ServerInfo } from '../../src/dialect/server-info.js';
+import { evaluate, type Facts } from '../../src/verdict/evaluate.js';
+import { healthyChannel } from './channel-builder.js';
+
+const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+
+function tableRows(): string[][] {
+  const block = /<!-- verdict-table:start -->([\s\S]*?)<!-- verdict-table:end -->/.exec(README);
+  if (!block) throw new Error('README.md has no verdict table');
+  return block[1]!
+    .trim()
+    .split('\n')
+    .slice(2)
+    .map((line) => line.split('|').slice(1, -1).map((c) => c.trim()));
+}
+
+const REPLICATION: Record<string, Facts['replication']> = {
+  'none configured': ok([]),
+  'running, lag 0': ok([healthyChannel()]),
+  'running, lag 30': ok([healthyChannel({ secondsBehind: 30 })]),
+  'running, lag 45': ok([healthyChannel({ secondsBehind: 45 })]),
+  'running, lag NULL': ok([healthyChannel({ secondsBehind: null })]),
+  'SQL thread stopped': ok([healthyChannel({ sqlRunning: false, secondsBehind: null })]),
+  'SQL thread stopped by error 1062': ok([
+    healthyChannel({ sqlRunning: false, secondsBehind: null, lastSqlErrno: 1062, lastSqlError: "Could not execute Write_rows_v1 event on table t.t1; Duplicate entry '1' for key 'PRIMARY'" }),
+  ]),
+  'IO thread error 2003 (source down)': ok([
+    healthyChannel({ ioRunning: 'connecting', secondsBehind: null, lastIoErrno: 2003, lastIoError: "error reconnecting to master 'repl@192.0.2.1:3306' - retry-time: 1  maximum-retries: 100000  message: Can't connect to server on '192.0.2.1' (111 \"Connection refused\")" }),
+  ]),
+  'IO thread connecting': ok([healthyChannel({ ioRunning: 'connecting', secondsBehind: null })]),
+  'IO thread stopped': ok([healthyChannel({ ioRunning: 'no', secondsBehind: null })]),
+  'IO thread error 1236 (binlog purged)': ok([
+    healthyChannel({ ioRunning: 'no', secondsBehind: null, lastIoErrno: 1236, lastIoError: 'Got fatal error 1236 from master when reading data from binary log' }),
+  ]),
+  'IO thread error 1045 (replication user denied)': ok([
+    healthyChannel({ ioRunning: 'connecting', secondsBehind: null, lastIoErrno: 1045, lastIoError: "Access denied for user 'repl'@'192.0.2.2'" }),
+  ]),
+  'SQL_Delay 3600, lag 3610': ok([healthyChannel({ sqlDelay: 3600, secondsBehind: 3610 })]),
+  'SQL_Delay 3600, lag 3700': ok([healthyChannel({ sqlDelay: 3600, secondsBehind: 3700 })]),
+  'status unreadable (error 1227)': {
+    ok: false,
+    error: classifyDriverError({ errno: 1227, message: 'Access denied; you need (at least one of) the SLAVE MONITOR privilege(s) for this operation' }, 'query'),
+    elapsedMs: 1,
+  },
+};
+
+const CONNECT_FAILURES: Record<string, DbFailure> = {
+  refused: classifyDriverError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 192.0.2.1:3306' }),
+  'no answer before --timeout': new DbFailure('timeout', 'no answer to the connection handshake within the 800 ms deadline'),
+  'error 1045': classifyDriverError({ errno: 1045, message: "Access denied for user 'check'@'localhost' (using password: YES)" }),
+  'error 1040': classifyDriverError({ errno: 1040, message: 'Too many connections' }),
+  'error 1129': classifyDriverError({ errno: 1129, message: "Host '192.0.2.2' is blocked because of many connection errors" }),
+  'unknown host': classifyDriverError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db.invalid' }),
+};
+
+function ok(channels: ReplicationChannel[]): Facts['replication'] {
+  return { ok: true, value: channels, elapsedMs: 1 };
+}
+
+function server(readOnly: boolean): ServerInfo {
+  return { version: '10.11.6-MariaDB-log', versionComment: 'test', flavor: 'mariadb', serverId: 2, readOnly, superReadOnly: null };
+}
+
+function lookup<T>(table: Record<string, T>, key: string, column: string): T {
+  if (!(key in table)) throw new Error(`README verdict table: unknown ${column} cell '${key}'`);
+  return table[key]!;
+}
+
+function caseFrom([, answers, readOnly, vip, replication, options]: string[]) {
+  const policy = buildCheckConfig({
+    argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : [])]),
+    env: {},
+    fs: { readFile: () => '', readDir: () => [] },
+  }).policy;
+  const vipFact = vip === 'held' ? { address: '192.0.2.10', held: true } : vip === 'not held' ? { address: '192.0.2.10', held: false } : undefined;
+  const base = { target: '192.0.2.1:3306', ...(vipFact && { vip: vipFact }) };
+  if (answers !== 'yes') {
+    const error = lookup(CONNECT_FAILURES, answers!, 'server answers');
+    return { facts: { ...base, connect: { ok: false, error, elapsedMs: 1 } } as Facts, policy };
+  }
+  const facts: Facts = {
+    ...base,
+    connect: { ok: true, elapsedMs: 1 },
+    server: { ok: true, value: server(readOnly === 'ON'), elapsedMs: 1 },
+    replication: lookup(REPLICATION, replication!, 'replication'),
+  };
+  return { facts, policy };
+}
+
+describe('verdict table (README.md)', () => {
+  const rows = tableRows();
+  it('has rows', () => expect(rows.length).toBeGreaterThan(20));
+
+  it.each(rows.map((r) => [`#${r[0]}: ${r.slice(1, 6).filter(Boolean).join(' / ')} -> ${r[7]} ${r[8]}`, r] as const))('%s', (_name, row) => {
+    const { facts, policy } = caseFrom(row);
+    const [, , , , , , role, verdict, code] = row;
+    const v = evaluate(facts, policy);
+    expect(v.role).toBe(role);
+    expect(v.healthy).toBe(verdict !== 'unhealthy');
+    const reasonCodes = v.reasons.map((f) => f.code);
+    const warningCodes = v.warnings.map((f) => f.code);
+    if (verdict === 'healthy') expect({ reasonCodes, warningCodes }).toEqual({ reasonCodes: [], warningCodes: [] });
+    if (verdict === 'healthy, warns') expect({ reasonCodes, warningCodes }).toEqual({ reasonCodes: [], warningCodes: [code] });
+    if (verdict === 'unhealthy') expect(reasonCodes).toContain(code);
+  });
+});
