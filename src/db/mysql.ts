@@ -9,6 +9,15 @@ import type { Connector, Session } from './session.js';
 import type { Deadline } from '../deadline.js';
 import { DbFailure, classifyDriverError } from './failure.js';
 
+/**
+ * mysql2's destroy() only half-closes (stream.end()): against a hung (SIGSTOPped) mysqld the FIN is
+ * never answered and the socket keeps the process alive long after the verdict. Tear it down.
+ */
+function abandon(conn: Connection): void {
+  conn.destroy();
+  (conn as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+}
+
 const timeoutFailure = (what: string, totalMs: number) => new DbFailure('timeout', `no answer to ${what} within the ${totalMs} ms deadline`);
 
 /** Runs `start` and settles with its result, unless the deadline passes first (then `onTimeout`). */
@@ -52,7 +61,7 @@ export const connectMysql: Connector = async (cfg, deadline) => {
       conn.connect((err) => done(err)),
     );
   } catch (err) {
-    conn.destroy();
+    abandon(conn);
     throw err;
   }
   return session(conn, deadline);
@@ -66,7 +75,7 @@ function session(conn: Connection, deadline: Deadline): Session {
           conn.query(sql, (err, rows) => done(err, rows as Row[])),
         );
       } catch (err) {
-        if (err instanceof DbFailure && err.failure === 'timeout') conn.destroy();
+        if (err instanceof DbFailure && err.failure === 'timeout') abandon(conn);
         throw err;
       }
     },
@@ -74,7 +83,7 @@ function session(conn: Connection, deadline: Deadline): Session {
       try {
         await bounded<void>('query', Math.max(1, deadline.remainingMs()), () => new Error('quit timed out'), (done) => conn.end((err) => done(err)));
       } catch {
-        conn.destroy();
+        abandon(conn);
       }
     },
   };

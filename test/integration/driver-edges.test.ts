@@ -20,7 +20,9 @@ afterEach(() => {
 });
 
 function tcpFake(onConnection: (socket: Socket) => void): Promise<number> {
-  const server: TcpServer = createTcpServer((socket) => {
+  // allowHalfOpen: like a hung (SIGSTOPped) mysqld, never answer our FIN, so a client that only
+  // half-closes would keep its process alive.
+  const server: TcpServer = createTcpServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
     onConnection(socket);
