@@ -18,7 +18,8 @@ function loadBundle() {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
+  // The bundle is written pre-wrapped as (function (exports, require, module, __filename, __dirname) {...}).
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   const mod = { exports: {} };
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
   return { exports: mod.exports, script };

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyIconvEncodings, lazyModules, mysql2ConnectionOnly, stubAwsProfiles } from './bundle-plugins.mjs';
+import { iconvShim, lazyModules, mysql2ConnectionOnly, skipCardinal, stubAwsProfiles } from './bundle-plugins.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'check-mysql.cjs');
@@ -26,10 +26,14 @@ await build({
   // Only the hot path is bundled: yargs renders --help, pino formats a failure's log line;
   // both load from node_modules when (rarely) needed.
   external: ['yargs', 'pino'],
-  plugins: [stubAwsProfiles, lazyModules, lazyIconvEncodings, mysql2ConnectionOnly],
+  plugins: [stubAwsProfiles, lazyModules, iconvShim, skipCardinal, mysql2ConnectionOnly],
   // yargs-parser's ESM build passes import.meta.url to createRequire, only to load JSON config
   // files, which we never ask it to; any absolute file URL will do, and a constant costs nothing.
   define: { 'import.meta.url': '"file:///check-mysql/dist/check-mysql.cjs"' },
+  // Written already wrapped as a CommonJS module function, so the loader compiles the file as
+  // it is instead of copying 400 kB into Module.wrap()'s string on every start.
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '})' },
 });
 
 // A port nobody listens on: the warm-up run compiles config, connect and verdict code paths.

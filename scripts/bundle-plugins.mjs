@@ -1,6 +1,8 @@
 // esbuild plugins that keep the one-shot start-up lean. Each removes work mysql2 does at load time
 // that a health check never needs; behaviour is unchanged because the work happens on first use.
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** mysql2 eagerly loads 170 kB of Amazon RDS CA certificates for `ssl: 'Amazon RDS'`, unused here. */
 export const stubAwsProfiles = {
@@ -36,37 +38,29 @@ module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => 
   },
 };
 
-/**
- * iconv-lite builds its whole encoding table (including a 56 kB single-byte table) the first
- * time any codec is asked for, and mysql2 asks for cesu8 to read the server greeting. Serve
- * iconv-lite's internal codecs (utf8, cesu8, ucs2, base64, ...) at once and the rest on demand.
- */
-export const lazyIconvEncodings = {
-  name: 'lazy-iconv-encodings',
+/** mysql2 gets scripts/shims/iconv-lite-for-mysql2.cjs as 'iconv-lite' (see there why). */
+export const iconvShim = {
+  name: 'iconv-shim',
   setup(b) {
-    b.onLoad({ filter: /iconv-lite[\\/]encodings[\\/]index\.js$/ }, (args) => ({
-      contents: `"use strict";
-var internal = require("./internal");
-var merge = require("../lib/helpers/merge-exports");
-var all;
-function full() {
-  if (!all) {
-    all = {};
-    [internal, require("./utf32"), require("./utf16"), require("./utf7"), require("./sbcs-codec"), require("./sbcs-data"),
-     require("./sbcs-data-generated"), require("./dbcs-codec"), require("./dbcs-data")].forEach(function (m) { merge(all, m); });
-  }
-  return all;
-}
-var own = Object.prototype.hasOwnProperty;
-module.exports = new Proxy({}, {
-  get: function (_, key) { return own.call(internal, key) ? internal[key] : full()[key]; },
-  has: function (_, key) { return own.call(internal, key) || key in full(); },
-  ownKeys: function () { return Reflect.ownKeys(full()); },
-  getOwnPropertyDescriptor: function (_, key) { return Object.getOwnPropertyDescriptor(full(), key); }
-});`,
-      loader: 'js',
-      resolveDir: dirname(args.path),
-    }));
+    const shim = fileURLToPath(new URL('./shims/iconv-lite-for-mysql2.cjs', import.meta.url));
+    b.onResolve({ filter: /^iconv-lite$/ }, (args) => {
+      if (args.importer === shim) return { path: 'iconv-lite', external: true };
+      return /node_modules[\\/]mysql2[\\/]/.test(args.importer) ? { path: shim } : undefined;
+    });
+  },
+};
+
+/**
+ * mysql2 looks for the optional 'cardinal' highlighter at load time with a computed require that
+ * esbuild cannot see through; the failed lookup walks every node_modules up to /. Skip it.
+ */
+export const skipCardinal = {
+  name: 'skip-cardinal',
+  setup(b) {
+    b.onLoad({ filter: /mysql2[\\/]lib[\\/]helpers\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      return { contents: source.replace(/require\(`cardinal\$\{REQUIRE_TERMINATOR\}`\)/, "(() => { throw new Error('cardinal not bundled'); })()"), loader: 'js' };
+    });
   },
 };
 

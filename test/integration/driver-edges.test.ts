@@ -32,7 +32,7 @@ function tcpFake(onConnection: (socket: Socket) => void): Promise<number> {
 }
 
 /** A server that completes the handshake and then runs `onQuery` for each statement. */
-function mysqlFake(onQuery: (conn: any, sql: string) => void): Promise<number> {
+function mysqlFake(onQuery: (conn: any, sql: string) => void, characterSet = 33): Promise<number> {
   const server = createMysqlServer((conn: any) => {
     conn.on('error', () => undefined);
     sockets.add(conn.stream);
@@ -41,7 +41,8 @@ function mysqlFake(onQuery: (conn: any, sql: string) => void): Promise<number> {
       serverVersion: '10.11.6-MariaDB-fake',
       connectionId: 1,
       statusFlags: 2,
-      characterSet: 33,
+      // The fake encodes what it sends in this charset, as a server would.
+      characterSet,
       capabilityFlags: 0xffffff & ~0x800 & ~0x20,
       authCallback: (_p: unknown, accept: (err: null) => void) => {
         accept(null);
@@ -71,6 +72,23 @@ describe('driver edge cases (protocol-level fakes)', () => {
     expect(run.json?.reasons.map(codeOf), describeRun(run)).toEqual([code]);
     expect(run.stderr, describeRun(run)).toBe('');
     expect(run.wallMs, describeRun(run)).toBeLessThan(500 + 400);
+  });
+
+  // The bundle decodes cesu8 (utf8mb3) itself and hands other charsets to iconv-lite.
+  it.each([
+    ['utf8mb3 (CESU-8, a 4-byte character as a surrogate pair)', 33, '10.11.6-MariaDB-\u00dc-\u{1F4A9}'],
+    ['cp1250', 26, '10.11.6-MariaDB-\u0160\u0161'],
+  ])('reads a %s column from the server', async (_name, charset, version) => {
+    const port = await mysqlFake((conn) => {
+      const col = (name: string) => ({ catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: '', characterSet: charset, columnLength: 64, columnType: 253, flags: 0, decimals: 0 });
+      conn.writeColumns([col('Variable_name'), col('Value')]);
+      conn.writeTextRow(['read_only', 'OFF']);
+      conn.writeTextRow(['version', version]);
+      conn.writeEof();
+      conn.sequenceId = 0;
+    }, charset);
+    const run = await runCheck(args(port));
+    expect((run.json as { server?: { version?: string } } | undefined)?.server?.version, describeRun(run)).toBe(version);
   });
 
   it('a result without read_only is reported, not read as writable', async () => {
