@@ -90,6 +90,16 @@ describeWithMariadb('one-shot check against a real writer/standby pair', () => {
     expect(json.warnings).toEqual([]);
   });
 
+  it('checks quit cleanly: no aborted connects or clients on the server, over TCP and the socket', async () => {
+    const aborted = async () => Object.fromEntries((await standby().sql("SHOW GLOBAL STATUS LIKE 'Aborted_c%'")).map((r) => [r.Variable_name, Number(r.Value)]));
+    const before = await aborted();
+    for (let i = 0; i < 5; i++) expectVerdict(await check(standby(), LACKS_VIP), { exit: 0 });
+    const socket = ['--no-defaults', '-S', standby().socket, '-u', pair.check.user, '--no-syslog', '--json', ...LACKS_VIP];
+    for (let i = 0; i < 5; i++) expectVerdict(await runCheck(socket, { password: pair.check.password }), { exit: 0 });
+    // Aborted handshakes count toward max_connect_errors and end in 1129 (host blocked).
+    expect(await aborted()).toEqual(before);
+  });
+
   it.each([
     { output: 'json', flags: ['--json'], exit: 1 },
     { output: 'human', flags: [], exit: 1 },
