@@ -5,6 +5,8 @@ export type Flavor = 'mysql' | 'mariadb';
 export interface ServerInfo {
   readonly version: string;
   readonly versionComment: string;
+  /** '' when the server does not report it (MariaDB 11+ dropped innodb_version). */
+  readonly innodbVersion: string;
   readonly flavor: Flavor;
   readonly serverId: number | null;
   readonly readOnly: boolean;
@@ -14,7 +16,7 @@ export interface ServerInfo {
 
 /** One round trip that works on every flavour; names missing from the result are simply absent. */
 export const SERVER_VARIABLES_SQL =
-  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only','super_read_only','version','version_comment','server_id')";
+  "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('read_only','super_read_only','version','version_comment','innodb_version','server_id')";
 
 const onOff = (v: string | undefined): boolean | null => (v === undefined ? null : /^(on|1|yes|true)$/i.test(v));
 
@@ -34,6 +36,7 @@ export function parseServerVariables(rows: readonly Row[]): ServerInfo {
   return {
     version,
     versionComment,
+    innodbVersion: vars.get('innodb_version') ?? '',
     flavor: detectFlavor(version, versionComment),
     serverId: Number.isInteger(serverId) && vars.has('server_id') ? serverId : null,
     readOnly,

@@ -13,7 +13,7 @@ export function toJsonReport(report: CheckReport): Record<string, unknown> {
     warnings: verdict.warnings.map(render),
     checks: verdict.checks,
     server: server
-      ? { version: server.version, flavor: server.flavor, serverId: server.serverId, readOnly: server.readOnly, superReadOnly: server.superReadOnly }
+      ? { version: server.version, versionComment: server.versionComment, innodbVersion: server.innodbVersion, flavor: server.flavor, serverId: server.serverId, readOnly: server.readOnly, superReadOnly: server.superReadOnly }
       : null,
     replication: facts.replication?.ok ? facts.replication.value : null,
     vip: facts.vip ?? null,

@@ -69,7 +69,7 @@ function ok(channels: ReplicationChannel[]): Facts['replication'] {
 }
 
 function server(readOnly: boolean): ServerInfo {
-  return { version: '10.11.6-MariaDB-log', versionComment: 'test', flavor: 'mariadb', serverId: 2, readOnly, superReadOnly: null };
+  return { version: '10.11.6-MariaDB-log', versionComment: 'test', innodbVersion: '10.11.6', flavor: 'mariadb', serverId: 2, readOnly, superReadOnly: null };
 }
 
 function lookup<T>(table: Record<string, T>, key: string, column: string): T {
