@@ -1,7 +1,7 @@
-import type { CheckConfig } from './config/config.js';
+import type { ConnectionConfig, Policy } from './config/config.js';
 import { classifyDriverError } from './db/failure.js';
 import type { Connector, Session } from './db/session.js';
-import { deadlineAfter } from './deadline.js';
+import { deadlineAfter, type Deadline } from './deadline.js';
 import { replication } from './probes/replication.js';
 import { serverVariables } from './probes/server-variables.js';
 import { holdsAddress, type InterfaceTable } from './probes/vip.js';
@@ -14,34 +14,70 @@ export interface CheckDeps {
   readonly networkInterfaces: () => InterfaceTable;
 }
 
+/** What one check needs to know: where, how long, and by which policy. */
+export interface CheckSpec {
+  readonly connection: ConnectionConfig;
+  readonly timeoutMs: number;
+  readonly policy: Policy;
+}
+
 export interface CheckReport {
   readonly facts: Facts;
   readonly verdict: Verdict;
   readonly elapsedMs: number;
 }
 
-/** Connect, run the probes in order under one deadline, quit cleanly, and judge. Never throws. */
-export async function runCheck(config: CheckConfig, deps: CheckDeps): Promise<CheckReport> {
+/** The one-shot check: connect, probe under one deadline, quit cleanly, judge. Never throws. */
+export async function runCheck(spec: CheckSpec, deps: CheckDeps): Promise<CheckReport> {
   const started = deps.now();
-  const deadline = deadlineAfter(config.timeoutMs, deps.now);
-  const vip = config.policy.vip ? { address: config.policy.vip, held: holdsAddress(config.policy.vip, deps.networkInterfaces()) } : undefined;
-  const target = config.connection.label;
-
-  let session: Session;
-  try {
-    session = await deps.connect(config.connection, deadline);
-  } catch (err) {
-    const facts: Facts = { target, connect: { ok: false, error: classifyDriverError(err), elapsedMs: deps.now() - started }, ...(vip && { vip }) };
-    return finish(facts, config, started, deps);
-  }
-  const connect = { ok: true as const, elapsedMs: deps.now() - started };
-  const server = await serverVariables.run(session, undefined, deps.now);
-  const repl = server.ok ? await replication.run(session, server.value, deps.now) : undefined;
-  await session.close();
-  const facts: Facts = { target, connect, server, ...(repl && { replication: repl }), ...(vip && { vip }) };
-  return finish(facts, config, started, deps);
+  const deadline = deadlineAfter(spec.timeoutMs, deps.now);
+  const opened = await openSession(spec, deps, deadline, started);
+  if (!opened.session) return opened.report;
+  const report = await inspect(opened.session, spec, deps, deadline, started, opened.connectMs);
+  await opened.session.close(deadline);
+  return report;
 }
 
-function finish(facts: Facts, config: CheckConfig, started: number, deps: CheckDeps): CheckReport {
-  return { facts, verdict: evaluate(facts, config.policy), elapsedMs: deps.now() - started };
+/** Connects under the deadline; on failure returns the finished (failed) report instead. */
+export async function openSession(
+  spec: CheckSpec,
+  deps: CheckDeps,
+  deadline: Deadline,
+  started: number,
+): Promise<{ session: Session; connectMs: number; report?: undefined } | { session?: undefined; report: CheckReport }> {
+  try {
+    const session = await deps.connect(spec.connection, deadline);
+    return { session, connectMs: deps.now() - started };
+  } catch (err) {
+    const facts: Facts = {
+      target: spec.connection.label,
+      connect: { ok: false, error: classifyDriverError(err), elapsedMs: deps.now() - started },
+      ...vipFact(spec, deps),
+    };
+    return { report: finish(facts, spec, started, deps) };
+  }
+}
+
+/** Runs the probes over an open session (fresh or held by the daemon) and judges. Never throws. */
+export async function inspect(session: Session, spec: CheckSpec, deps: CheckDeps, deadline: Deadline, started: number, connectMs: number): Promise<CheckReport> {
+  const ctx = { session, deadline, now: deps.now };
+  const server = await serverVariables.run(ctx);
+  const repl = server.ok ? await replication.run(ctx, server.value) : undefined;
+  const facts: Facts = {
+    target: spec.connection.label,
+    connect: { ok: true, elapsedMs: connectMs },
+    server,
+    ...(repl && { replication: repl }),
+    ...vipFact(spec, deps),
+  };
+  return finish(facts, spec, started, deps);
+}
+
+function vipFact(spec: CheckSpec, deps: CheckDeps): Pick<Facts, 'vip'> {
+  const vip = spec.policy.vip;
+  return vip ? { vip: { address: vip, held: holdsAddress(vip, deps.networkInterfaces()) } } : {};
+}
+
+function finish(facts: Facts, spec: CheckSpec, started: number, deps: CheckDeps): CheckReport {
+  return { facts, verdict: evaluate(facts, spec.policy), elapsedMs: deps.now() - started };
 }

@@ -5,8 +5,13 @@
  */
 export interface OptionFileLine {
   readonly group: string;
+  /** Lower-cased, underscores read as dashes (the client's rule). */
   readonly key: string;
+  /** As written, for keys whose spelling matters (label names). */
+  readonly rawKey: string;
   readonly value: string;
+  /** 1-based, for error messages. */
+  readonly line: number;
 }
 
 export type OptionFileDirective = { readonly kind: 'include' | 'includedir'; readonly path: string };
@@ -32,14 +37,16 @@ export function parseOptionFile(text: string, path: string): ParsedOptionFile {
     }
     const header = /^\[([^\]]+)\]\s*(#.*)?$/.exec(line);
     if (header) {
-      group = header[1]!.trim().toLowerCase();
+      // Kept as written: daemon target names are case-sensitive; client groups compare lower-cased.
+      group = header[1]!.trim();
       return;
     }
     if (group === '') throw new Error(`${path}:${index + 1}: option outside any [group]`);
     const eq = line.indexOf('=');
-    const key = (eq < 0 ? line : line.slice(0, eq)).trim().toLowerCase().replace(/_/g, '-');
+    const rawKey = (eq < 0 ? line : line.slice(0, eq)).trim();
+    const key = rawKey.toLowerCase().replace(/_/g, '-');
     const value = eq < 0 ? '' : parseValue(line.slice(eq + 1).trim(), path, index + 1);
-    entries.push({ group, key, value });
+    entries.push({ group, key, rawKey, value, line: index + 1 });
   });
   return { entries, directives };
 }

@@ -39,7 +39,7 @@ export function optionFileList(src: OptionFileSources): { path: string; explicit
 export function readClientOptions(src: OptionFileSources, fs: OptionFileSystem): Map<string, string> {
   const settings = new Map<string, string>();
   const apply = (lines: readonly OptionFileLine[]) => {
-    for (const l of lines) if (CLIENT_GROUPS.has(l.group)) settings.set(l.key, l.value);
+    for (const l of lines) if (CLIENT_GROUPS.has(l.group.toLowerCase())) settings.set(l.key, l.value);
   };
   for (const file of optionFileList(src)) {
     const text = read(fs, file.path, file.explicit, file.explicit ? 'option file' : '');

@@ -64,27 +64,51 @@ export const connectMysql: Connector = async (cfg, deadline) => {
     abandon(conn);
     throw err;
   }
-  return session(conn, deadline);
+  return session(conn);
 };
 
-function session(conn: Connection, deadline: Deadline): Session {
+function session(conn: Connection): Session {
+  let usable = true;
+  let abandoned = false;
+  const lostListeners: ((why: string) => void)[] = [];
+  const lost = (why: string) => {
+    if (!usable) return;
+    usable = false;
+    // Only the server's doing is news: our own teardown is not a reason to re-check.
+    if (!abandoned) for (const l of lostListeners.splice(0)) l(why);
+  };
+  conn.on('end', () => lost('the server closed the connection'));
+  conn.on('error', (err: Error) => lost(err.message));
+  const giveUp = () => {
+    abandoned = true;
+    usable = false;
+    abandon(conn);
+  };
   return {
-    async query(sql) {
+    get usable() {
+      return usable;
+    },
+    onLost(listener) {
+      lostListeners.push(listener);
+    },
+    async query(sql, deadline) {
       try {
         return await bounded<Row[]>('query', deadline.remainingMs(), () => timeoutFailure(sql.split(' ').slice(0, 3).join(' '), deadline.totalMs), (done) =>
           conn.query(sql, (err, rows) => done(err, rows as Row[])),
         );
       } catch (err) {
-        if (err instanceof DbFailure && err.failure === 'timeout') abandon(conn);
+        if (err instanceof DbFailure && err.failure === 'timeout') giveUp();
         throw err;
       }
     },
-    async close() {
+    async close(deadline) {
+      abandoned = true;
       try {
         await bounded<void>('query', Math.max(1, deadline.remainingMs()), () => new Error('quit timed out'), (done) => conn.end((err) => done(err)));
       } catch {
-        abandon(conn);
+        giveUp();
       }
+      usable = false;
     },
   };
 }

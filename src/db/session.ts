@@ -4,9 +4,14 @@ import type { Deadline } from '../deadline.js';
 
 /** What the probes see of a database: rows and typed failures (DbFailure), never the driver. */
 export interface Session {
-  query(sql: string): Promise<Row[]>;
+  /** Bounded by `deadline`; on expiry the connection is torn down (a hung server never answers). */
+  query(sql: string, deadline: Deadline): Promise<Row[]>;
   /** Quit cleanly (COM_QUIT): aborted handshakes count toward max_connect_errors (1129). */
-  close(): Promise<void>;
+  close(deadline: Deadline): Promise<void>;
+  /** Calls `listener` once if the server goes away on its own (mysqld killed, connection cut). */
+  onLost(listener: (why: string) => void): void;
+  /** False once the connection is gone, by our hand or the server's. */
+  readonly usable: boolean;
 }
 
 export type Connector = (connection: ConnectionConfig, deadline: Deadline) => Promise<Session>;

@@ -3,14 +3,13 @@ import { parseReplicaStatus } from '../dialect/replica-status.js';
 import { ER_PARSE_ERROR, replicationStatements } from '../dialect/replication-statements.js';
 import type { ServerInfo } from '../dialect/server-info.js';
 import { classifyDriverError } from '../db/failure.js';
-import type { Session } from '../db/session.js';
-import { observe, type Probe } from './probe.js';
+import { observe, type Probe, type ProbeContext } from './probe.js';
 
-async function readStatus(session: Session, server: ServerInfo): Promise<ReplicationChannel[]> {
+async function readStatus({ session, deadline }: ProbeContext, server: ServerInfo): Promise<ReplicationChannel[]> {
   const statements = replicationStatements(server.flavor, server.version);
   for (const [i, sql] of statements.entries()) {
     try {
-      return parseReplicaStatus(await session.query(sql));
+      return parseReplicaStatus(await session.query(sql, deadline));
     } catch (err) {
       const last = i === statements.length - 1;
       if (last || classifyDriverError(err, 'query').errno !== ER_PARSE_ERROR) throw err;
@@ -22,5 +21,5 @@ async function readStatus(session: Session, server: ServerInfo): Promise<Replica
 /** Every replication channel's threads, errors and lag; an empty list means none is configured. */
 export const replication = {
   name: 'replication',
-  run: (session, server, now) => observe(now, () => readStatus(session, server)),
+  run: (ctx, server) => observe(ctx.now, () => readStatus(ctx, server)),
 } satisfies Probe<ReplicationChannel[], ServerInfo>;

@@ -4,5 +4,5 @@ import { observe, type Probe } from './probe.js';
 /** read_only, super_read_only and the version: what the role and the dialect depend on. */
 export const serverVariables = {
   name: 'read_only',
-  run: (session, _input, now) => observe(now, async () => parseServerVariables(await session.query(SERVER_VARIABLES_SQL))),
+  run: ({ session, deadline, now }) => observe(now, async () => parseServerVariables(await session.query(SERVER_VARIABLES_SQL, deadline))),
 } satisfies Probe<ServerInfo>;

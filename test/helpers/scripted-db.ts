@@ -17,6 +17,8 @@ export function scriptedConnector(script: readonly Expectation[], connectError?:
   const connect: Connector = async () => {
     if (connectError) throw Object.assign(new Error(connectError.message), connectError);
     const session: Session = {
+      usable: true,
+      onLost() {},
       async query(sql) {
         const next = pending.shift();
         if (!next) throw new Error(`scripted-db: unexpected query ${sql}`);

@@ -91,7 +91,7 @@ describe('option files', () => {
   });
   it('parses escapes, inline comments and !includedir', () => {
     const parsed = parseOptionFile('[client]\nhost = a\\tb # comment\n!includedir /etc/mysql/conf.d/\n', 'x.cnf');
-    expect(parsed.entries).toEqual([{ group: 'client', key: 'host', value: 'a\tb' }]);
+    expect(parsed.entries).toEqual([{ group: 'client', key: 'host', rawKey: 'host', value: 'a\tb', line: 2 }]);
     expect(parsed.directives).toEqual([{ kind: 'includedir', path: '/etc/mysql/conf.d/' }]);
   });
 });
