@@ -36,6 +36,22 @@ await build({
   footer: { js: '})' },
 });
 
+// The daemon starts once, so it needs no code cache; it gets its own bundle to keep prom-client,
+// HTTP and the daemon code off the one-shot path.
+await build({
+  entryPoints: [join(root, 'src', 'daemon-entry.ts')],
+  outfile: join(root, 'dist', 'daemon.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  external: ['yargs', 'pino', 'prom-client'],
+  plugins: [stubAwsProfiles, lazyModules, iconvShim, skipCardinal, mysql2ConnectionOnly],
+  define: { 'import.meta.url': '"file:///check-mysql/dist/daemon.cjs"' },
+});
+
 // A port nobody listens on: the warm-up run compiles config, connect and verdict code paths.
 const closedPort = await new Promise((resolve) => {
   const srv = createServer().listen(0, '127.0.0.1', () => {

@@ -1,16 +1,23 @@
 import { OPTIONS } from './options.js';
 
-const USAGE = `check-mysql [options]
+const USAGE = {
+  check: `check-mysql [options]
 
 Role-aware MySQL/MariaDB health check for keepalived vrrp_script.
-Exit 0 healthy, 1 unhealthy, 2 bad invocation or configuration.`;
+Exit 0 healthy, 1 unhealthy, 2 bad invocation or configuration.
+See also: check-mysql daemon --help`,
+  daemon: `check-mysql daemon [--config FILE | connection options] [options]
+
+Resident checker: keeps a connection per target, writes keepalived track files and status files,
+serves /metrics, /health, /health/NAME and /live. SIGHUP reloads, SIGTERM stops (track files -> 1).`,
+};
 
 /** Renders --help with yargs from the same option table the parser uses; loaded only for --help. */
-export async function renderHelp(width = 100): Promise<string> {
+export async function renderHelp(width = 100, mode: 'check' | 'daemon' = 'check'): Promise<string> {
   // require, not import(): the bundle runs in a vm.Script, which has no dynamic-import hook.
   const yargs = require('yargs') as typeof import('yargs').default;
-  let y = yargs([]).scriptName('check-mysql').usage(USAGE).help(false).version(false).wrap(width).parserConfiguration({ 'boolean-negation': false });
-  for (const o of OPTIONS) {
+  let y = yargs([]).scriptName('check-mysql').usage(USAGE[mode]).help(false).version(false).wrap(width).parserConfiguration({ 'boolean-negation': false });
+  for (const o of OPTIONS.filter((x) => (mode === 'daemon' ? !x.checkOnly : !x.daemonOnly))) {
     const extra = [o.defaultText ? `[default: ${o.defaultText}]` : '', o.choices ? `[${o.choices.join('|')}]` : ''].filter(Boolean).join(' ');
     y = y.option(o.name, {
       ...(o.short && { alias: o.short }),

@@ -1,6 +1,7 @@
 import type { ParsedArgv, ArgValue } from '../cli/parse-argv.js';
 import { readClientOptions, type OptionFileSystem } from './option-files.js';
 import { UsageError } from '../usage-error.js';
+import { findOption } from '../cli/options.js';
 
 export type Role = 'writer' | 'standby';
 export type OutputFormat = 'human' | 'json' | 'nagios';
@@ -54,6 +55,9 @@ export function buildCheckConfig({ argv, env, fs, home, loginName }: ConfigInput
   const opt = (name: string): ArgValue | undefined => argv.options.get(name);
   const str = (name: string): string | undefined => opt(name) as string | undefined;
   if (argv.positionals.length > 0) throw new UsageError(`unexpected argument '${argv.positionals[0]}'`);
+  for (const name of argv.options.keys()) {
+    if (findOption(name)?.daemonOnly) throw new UsageError(`--${name} is only for 'check-mysql daemon'`);
+  }
 
   const files = readClientOptions(
     {
@@ -133,7 +137,7 @@ function choice<T extends string>(name: string, value: string, allowed: readonly
   return value as T;
 }
 
-function integer(name: string, value: string, min: number, max: number): number {
+export function integer(name: string, value: string, min: number, max: number): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new UsageError(`invalid --${name} '${value}': expected a whole number from ${min} to ${max}`);
@@ -141,7 +145,7 @@ function integer(name: string, value: string, min: number, max: number): number 
   return n;
 }
 
-function seconds(name: string, value: string | undefined, fallback: number, range: { min: number; max: number }): number {
+export function seconds(name: string, value: string | undefined, fallback: number, range: { min: number; max: number }): number {
   if (value === undefined) return fallback;
   const n = /^\d+(\.\d+)?$|^\.\d+$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < range.min || n > range.max) {

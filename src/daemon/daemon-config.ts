@@ -1,0 +1,224 @@
+import type { CheckSpec } from '../check.js';
+import { findOption } from '../cli/options.js';
+import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
+import { buildCheckConfig, integer, seconds, type Env } from '../config/config.js';
+import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
+import type { OptionFileSystem } from '../config/option-files.js';
+import { UsageError } from '../usage-error.js';
+
+export interface TargetConfig extends CheckSpec {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly trackFile?: string;
+  readonly statusFile?: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface DaemonConfig {
+  /** The config file, or 'the command line'. */
+  readonly source: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly targets: readonly TargetConfig[];
+}
+
+export interface DaemonConfigInputs {
+  readonly argv: ParsedArgv;
+  readonly env: Env;
+  readonly fs: OptionFileSystem;
+  readonly home?: string;
+  readonly loginName?: string;
+}
+
+const DEFAULTS = { listen: '127.0.0.1:9797', interval: '1', rise: '2', fall: '2' };
+const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
+const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall']);
+const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Labels our series already carry; a configured label must not shadow them. */
+const RESERVED_LABELS = new Set(['target', 'instance', 'job', 'role', 'result', 'reason', 'channel_name', 'connection_name', 'master_host', 'master_uuid', 'version', 'version_comment', 'innodb_version']);
+
+/** `check-mysql daemon` flags (+ the --config file) -> a frozen daemon config, or a UsageError. */
+export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
+  const { argv } = inputs;
+  const flag = (name: string) => argv.options.get(name) as string | undefined;
+  const config = flag('config');
+  if (config === undefined) return fromCommandLine(inputs);
+
+  const targetFlags = [...argv.options.keys()].filter((k) => findOption(k)?.perTarget);
+  if (targetFlags.length > 0) throw new UsageError(`--${targetFlags[0]} cannot be combined with --config: set it in a [target] section of ${config}`);
+  let text: string;
+  try {
+    text = inputs.fs.readFile(config);
+  } catch (err) {
+    throw new UsageError(`cannot read --config ${config}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let lines: readonly OptionFileLine[];
+  try {
+    const parsed = parseOptionFile(text, config);
+    if (parsed.directives.length > 0) throw new Error(`${config}: !include is not supported in a daemon config`);
+    lines = parsed.entries;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return fromFile(config, lines, inputs);
+}
+
+function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
+  const { argv } = inputs;
+  const flag = (name: string) => argv.options.get(name) as string | undefined;
+  const spec = checkSpec(argv.options, inputs, 'the command line');
+  const target = targetConfig('default', spec, {
+    interval: flag('interval'),
+    rise: flag('rise'),
+    fall: flag('fall'),
+    trackFile: flag('track-file'),
+    statusFile: flag('status-file'),
+    labels: {},
+    where: 'the command line',
+    optionPrefix: '--',
+  });
+  return Object.freeze({ source: 'the command line', listen: listenAddress(flag('listen') ?? DEFAULTS.listen, '--listen'), targets: Object.freeze([target]) });
+}
+
+function fromFile(file: string, lines: readonly OptionFileLine[], inputs: DaemonConfigInputs): DaemonConfig {
+  const flag = (name: string) => inputs.argv.options.get(name) as string | undefined;
+  const daemon = new Map<string, OptionFileLine>();
+  const sections = new Map<string, OptionFileLine[]>();
+  for (const l of lines) {
+    const at = `${file}:${l.line}`;
+    if (l.group === 'daemon') {
+      if (!DAEMON_KEYS.has(l.key)) throw new UsageError(`${at}: unknown key '${l.rawKey}' in [daemon] (known: ${[...DAEMON_KEYS].join(', ')})`);
+      if (daemon.has(l.key)) throw new UsageError(`${at}: '${l.rawKey}' is set twice in [daemon]`);
+      daemon.set(l.key, l);
+      continue;
+    }
+    const m = /^target\s+(.+)$/.exec(l.group);
+    if (!m) throw new UsageError(`${at}: unknown section [${l.group}] (expected [daemon] or [target NAME])`);
+    const name = m[1]!.trim();
+    if (!TARGET_NAME.test(name)) throw new UsageError(`${at}: target name '${name}' must be letters, digits, '.', '_' or '-'`);
+    sections.set(name, [...(sections.get(name) ?? []), l]);
+  }
+  if (sections.size === 0) throw new UsageError(`${file}: no [target NAME] section`);
+  const fromDaemon = (key: keyof typeof DEFAULTS) => daemon.get(key)?.value;
+  const targets = [...sections].map(([name, entries]) =>
+    fileTarget(file, name, entries, { interval: flag('interval') ?? fromDaemon('interval'), rise: flag('rise') ?? fromDaemon('rise'), fall: flag('fall') ?? fromDaemon('fall') }, inputs),
+  );
+  claimFiles(targets, file);
+  const listen = flag('listen') ?? fromDaemon('listen') ?? DEFAULTS.listen;
+  return Object.freeze({ source: file, listen: listenAddress(listen, flag('listen') ? '--listen' : `${file}: listen`), targets: Object.freeze(targets) });
+}
+
+function fileTarget(
+  file: string,
+  name: string,
+  entries: readonly OptionFileLine[],
+  daemonDefaults: { interval?: string; rise?: string; fall?: string },
+  inputs: DaemonConfigInputs,
+): TargetConfig {
+  const where = `${file} [target ${name}]`;
+  const options = new Map<string, ArgValue>();
+  const labels: Record<string, string> = {};
+  const own = new Map<string, string>();
+  for (const l of entries) {
+    const at = `${file}:${l.line}`;
+    if (l.rawKey.startsWith('label.')) {
+      const label = l.rawKey.slice('label.'.length);
+      if (!LABEL_NAME.test(label) || RESERVED_LABELS.has(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
+      labels[label] = l.value;
+      continue;
+    }
+    const spec = findOption(l.key);
+    const allowed = TARGET_ONLY_KEYS.has(l.key) || (spec?.perTarget && spec.name === l.key && l.key !== 'defaults-extra-file' && l.key !== 'no-defaults');
+    if (!allowed) throw new UsageError(`${at}: unknown key '${l.rawKey}' in [target ${name}]`);
+    if (spec?.kind === 'list') {
+      options.set(l.key, [...((options.get(l.key) as string[] | undefined) ?? []), ...l.value.split(',').map((v) => v.trim()).filter(Boolean)]);
+      continue;
+    }
+    if (options.has(l.key) || own.has(l.key)) throw new UsageError(`${at}: '${l.rawKey}' is set twice in [target ${name}]`);
+    if (l.value === '') throw new UsageError(`${at}: '${l.rawKey}' needs a value`);
+    if (TARGET_ONLY_KEYS.has(l.key)) own.set(l.key, l.value);
+    else options.set(l.key, l.value);
+  }
+  // A target reads no option files but the defaults-file it names: one host's [client] must not leak into another target.
+  if (!options.has('defaults-file')) options.set('no-defaults', true);
+  const spec = checkSpec(options, { ...inputs, env: {} }, where);
+  return targetConfig(name, spec, {
+    interval: own.get('interval') ?? daemonDefaults.interval,
+    rise: own.get('rise') ?? daemonDefaults.rise,
+    fall: own.get('fall') ?? daemonDefaults.fall,
+    trackFile: own.get('track-file'),
+    statusFile: own.get('status-file'),
+    labels,
+    where,
+    optionPrefix: '',
+  });
+}
+
+/** Reuses the one-shot's validation for connection and policy, so both read options alike. */
+function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, where: string): CheckSpec {
+  const targetOptions = new Map([...options].filter(([k]) => !findOption(k)?.daemonOnly && k !== 'help' && k !== 'version'));
+  try {
+    const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv: false } });
+    return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy };
+  } catch (err) {
+    if (err instanceof UsageError && where !== 'the command line') throw new UsageError(`${where}: ${err.message}`);
+    throw err;
+  }
+}
+
+interface TargetExtras {
+  interval?: string;
+  rise?: string;
+  fall?: string;
+  trackFile?: string;
+  statusFile?: string;
+  labels: Record<string, string>;
+  where: string;
+  optionPrefix: string;
+}
+
+function targetConfig(name: string, spec: CheckSpec, x: TargetExtras): TargetConfig {
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof UsageError && x.optionPrefix === '') throw new UsageError(`${x.where}: ${err.message.replace(/--/g, '')}`);
+      throw err;
+    }
+  };
+  const intervalS = wrap(() => seconds('interval', x.interval, Number(DEFAULTS.interval), { min: 0.1, max: 3600 }));
+  const rise = wrap(() => integer('rise', x.rise ?? DEFAULTS.rise, 1, 100));
+  const fall = wrap(() => integer('fall', x.fall ?? DEFAULTS.fall, 1, 100));
+  return Object.freeze({
+    ...spec,
+    name,
+    intervalMs: Math.round(intervalS * 1000),
+    rise,
+    fall,
+    ...(x.trackFile !== undefined && { trackFile: x.trackFile }),
+    ...(x.statusFile !== undefined && { statusFile: x.statusFile }),
+    labels: Object.freeze({ ...x.labels }),
+  });
+}
+
+/** Two targets writing one file would overwrite each other's verdict. */
+function claimFiles(targets: readonly TargetConfig[], file: string): void {
+  const owner = new Map<string, string>();
+  for (const t of targets) {
+    for (const path of [t.trackFile, t.statusFile]) {
+      if (path === undefined) continue;
+      const other = owner.get(path);
+      if (other !== undefined) throw new UsageError(`${file}: targets '${other}' and '${t.name}' both write ${path}`);
+      owner.set(path, t.name);
+    }
+  }
+}
+
+function listenAddress(value: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(value.trim());
+  if (!m) throw new UsageError(`invalid ${what} '${value}': expected HOST:PORT, e.g. 127.0.0.1:9797`);
+  const host = m[1] ?? (m[2] || '127.0.0.1');
+  return { host, port: integer(what.replace(/^--/, ''), m[3]!, 1, 65535) };
+}

@@ -1,0 +1,120 @@
+import { inspect, openSession, type CheckDeps, type CheckReport } from '../check.js';
+import type { Session } from '../db/session.js';
+import { deadlineAfter } from '../deadline.js';
+import type { TargetConfig } from './daemon-config.js';
+import { applyCheck, type TargetState } from './hysteresis.js';
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface MonitorDeps extends CheckDeps {
+  /** Epoch milliseconds, for timestamps people read. */
+  readonly wallClock: () => number;
+  readonly timers: Timers;
+}
+
+/**
+ * When a healthy target's server stops answering (refused, reset, deadline passed), the failure
+ * is confirmed this soon rather than an interval later, so `fall` consecutive failures of a
+ * killed mysqld take milliseconds. Policy failures (lag, a stopped SQL thread) are confirmed at
+ * the normal interval: there, rise/fall is meant to ride out flapping.
+ */
+export const CONFIRM_FAILURE_MS = 10;
+const QUIT_ON_STOP_MS = 500;
+
+/**
+ * Watches one target: a full check every interval over a held connection, and an immediate
+ * re-check when that connection is lost (mysqld killed, network cut). Never throws.
+ */
+export class TargetMonitor {
+  private session: Session | undefined;
+  private timer: unknown;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    readonly target: TargetConfig,
+    private readonly deps: MonitorDeps,
+    private state: TargetState,
+    private readonly onCheck: (state: TargetState, target: TargetConfig) => void,
+  ) {}
+
+  get current(): TargetState {
+    return this.state;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Stops checking and quits the held connection (bounded). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deps.timers.clearTimeout(this.timer);
+    await this.running;
+    const session = this.session;
+    this.session = undefined;
+    if (session?.usable) await session.close(deadlineAfter(QUIT_ON_STOP_MS, this.deps.now));
+  }
+
+  /** Check now (coalesced with a check already running). */
+  checkNow(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.deps.timers.clearTimeout(this.timer);
+    this.running = this.runOnce().finally(() => {
+      this.running = undefined;
+      this.next();
+    });
+  }
+
+  private schedule(ms: number): void {
+    this.deps.timers.clearTimeout(this.timer);
+    if (!this.stopped) this.timer = this.deps.timers.setTimeout(() => this.checkNow(), ms);
+  }
+
+  private next(): void {
+    if (this.stopped) return;
+    if (this.again) {
+      this.again = false;
+      this.schedule(0);
+      return;
+    }
+    const report = this.state.lastReport;
+    const unreachable = report !== undefined && (!report.facts.connect.ok || report.verdict.reasons.some((r) => r.code === 'timeout'));
+    const confirming = this.state.healthy && this.state.consecutiveFail > 0 && unreachable;
+    this.schedule(confirming ? CONFIRM_FAILURE_MS : this.target.intervalMs);
+  }
+
+  private async runOnce(): Promise<void> {
+    const report = await this.checkOnce();
+    if (this.stopped) return;
+    this.state = applyCheck(this.state, report, this.deps.wallClock(), this.target);
+    try {
+      this.onCheck(this.state, this.target);
+    } catch {
+      // The daemon's sinks handle their own errors; a throwing one must not stop the checks.
+    }
+  }
+
+  private async checkOnce(): Promise<CheckReport> {
+    const started = this.deps.now();
+    const deadline = deadlineAfter(this.target.timeoutMs, this.deps.now);
+    let connectMs = 0;
+    if (!this.session?.usable) {
+      const opened = await openSession(this.target, this.deps, deadline, started);
+      if (!opened.session) return opened.report;
+      this.session = opened.session;
+      connectMs = opened.connectMs;
+      opened.session.onLost(() => this.checkNow());
+    }
+    // A probe that times out tears the session down; the next check reconnects.
+    return inspect(this.session, this.target, this.deps, deadline, started, connectMs);
+  }
+}

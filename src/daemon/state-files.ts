@@ -1,0 +1,44 @@
+import type { TargetConfig } from './daemon-config.js';
+import type { TargetState } from './hysteresis.js';
+import { render } from '../verdict/finding.js';
+
+/**
+ * keepalived reads a track file with strtol(buf, NULL, 0): plain decimal, no leading zero
+ * (octal), and with weight 0 any non-zero value means FAULT.
+ */
+export const TRACK_HEALTHY = '0\n';
+export const TRACK_FAULT = '1\n';
+
+export const trackFileContent = (healthy: boolean): string => (healthy ? TRACK_HEALTHY : TRACK_FAULT);
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/**
+ * The status file: rewritten after every check, so its age is the daemon's heartbeat. `pid` is
+ * the first key on purpose: bin/check-mysql-fresh (sh, no JSON parser) reads it from the start.
+ */
+export function statusDocument(target: TargetConfig, state: TargetState, pid: number, phase?: 'starting' | 'stopped' | 'removed'): string {
+  const report = state.lastReport;
+  const server = report?.facts.server?.ok ? report.facts.server.value : undefined;
+  return `${JSON.stringify({
+    pid,
+    target: target.name,
+    healthy: state.healthy,
+    state: phase ?? (state.healthy ? 'healthy' : 'fault'),
+    role: report?.verdict.role ?? 'unknown',
+    reasons: report?.verdict.reasons.map(render) ?? ['not checked yet'],
+    warnings: report?.verdict.warnings.map(render) ?? [],
+    checks: report?.verdict.checks ?? [],
+    lastCheck: iso(state.lastCheckAt),
+    lastCheckHealthy: report?.verdict.healthy ?? null,
+    lastSuccess: iso(state.lastSuccessAt),
+    lastChange: iso(state.lastChangeAt),
+    consecutiveOk: state.consecutiveOk,
+    consecutiveFail: state.consecutiveFail,
+    rise: target.rise,
+    fall: target.fall,
+    interval: target.intervalMs / 1000,
+    server: server ? { version: server.version, readOnly: server.readOnly, superReadOnly: server.superReadOnly } : null,
+    replication: report?.facts.replication?.ok ? report.facts.replication.value : null,
+  })}\n`;
+}
