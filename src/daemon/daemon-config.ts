@@ -4,6 +4,7 @@ import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig, integer, seconds, type Env } from '../config/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
 import type { OptionFileSystem } from '../config/option-files.js';
+import { RESERVED_LABEL_NAMES } from '../metrics/daemon-metrics.js';
 import { UsageError } from '../usage-error.js';
 
 export interface TargetConfig extends CheckSpec {
@@ -36,8 +37,6 @@ const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
 const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall']);
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Labels our series already carry; a configured label must not shadow them. */
-const RESERVED_LABELS = new Set(['target', 'instance', 'job', 'role', 'result', 'reason', 'channel_name', 'connection_name', 'master_host', 'master_uuid', 'version', 'version_comment', 'innodb_version']);
 
 /** `check-mysql daemon` flags (+ the --config file) -> a frozen daemon config, or a UsageError. */
 export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
@@ -79,7 +78,7 @@ function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
     where: 'the command line',
     optionPrefix: '--',
   });
-  return Object.freeze({ source: 'the command line', listen: listenAddress(flag('listen') ?? DEFAULTS.listen, '--listen'), targets: Object.freeze([target]) });
+  return Object.freeze({ source: 'the command line', listen: listenAddress(flag('listen') ?? DEFAULTS.listen, ''), targets: Object.freeze([target]) });
 }
 
 function fromFile(file: string, lines: readonly OptionFileLine[], inputs: DaemonConfigInputs): DaemonConfig {
@@ -107,7 +106,7 @@ function fromFile(file: string, lines: readonly OptionFileLine[], inputs: Daemon
   );
   claimFiles(targets, file);
   const listen = flag('listen') ?? fromDaemon('listen') ?? DEFAULTS.listen;
-  return Object.freeze({ source: file, listen: listenAddress(listen, flag('listen') ? '--listen' : `${file}: listen`), targets: Object.freeze(targets) });
+  return Object.freeze({ source: file, listen: listenAddress(listen, flag('listen') ? '' : `${file} [daemon]: `), targets: Object.freeze(targets) });
 }
 
 function fileTarget(
@@ -125,7 +124,7 @@ function fileTarget(
     const at = `${file}:${l.line}`;
     if (l.rawKey.startsWith('label.')) {
       const label = l.rawKey.slice('label.'.length);
-      if (!LABEL_NAME.test(label) || RESERVED_LABELS.has(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
+      if (!LABEL_NAME.test(label) || label.startsWith('__') || RESERVED_LABEL_NAMES.has(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
       labels[label] = l.value;
       continue;
     }
@@ -216,9 +215,11 @@ function claimFiles(targets: readonly TargetConfig[], file: string): void {
   }
 }
 
-function listenAddress(value: string, what: string): { host: string; port: number } {
+function listenAddress(value: string, where: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(value.trim());
-  if (!m) throw new UsageError(`invalid ${what} '${value}': expected HOST:PORT, e.g. 127.0.0.1:9797`);
-  const host = m[1] ?? (m[2] || '127.0.0.1');
-  return { host, port: integer(what.replace(/^--/, ''), m[3]!, 1, 65535) };
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`${where}invalid listen '${value}': expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9797`);
+  }
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }

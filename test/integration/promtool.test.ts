@@ -1,0 +1,314 @@
+// The daemon's metrics and the shipped alert rules, checked by Prometheus' own tool: real checks
+// of a real master-master MariaDB pair are recorded as the daemon records them, the exposition is
+// linted with `promtool check metrics`, and `promtool test rules` runs the rules of
+// deploy/prometheus/check-mysql-alerts.yml over series parsed from that same exposition.
+import { spawn } from 'node:child_process';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck, type CheckDeps } from '../../src/check.js';
+import { parseArgv } from '../../src/cli/parse-argv.js';
+import { buildCheckConfig, type CheckConfig } from '../../src/config/config.js';
+import { applyCheck, initialState, type TargetState } from '../../src/daemon/hysteresis.js';
+import { connectMysql } from '../../src/db/mysql.js';
+import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
+import { makeTempDir, removeTempDir, type Server } from '../helpers/mariadb.js';
+import { startPair, waitForThreads, type Pair } from '../helpers/pair.js';
+import { describeWithMariadb } from '../helpers/suite.js';
+
+const RULES = resolve(__dirname, '..', '..', 'deploy', 'prometheus', 'check-mysql-alerts.yml');
+const ALERTS = [
+  'MysqlDown',
+  'MysqlSlaveIoThreadNotRunning',
+  'MysqlSlaveSqlThreadNotRunning',
+  'MysqlSlaveReplicationLag',
+  'CheckMysqlVipHolderReadOnly',
+  'CheckMysqlStandbyNotEligible',
+  'CheckMysqlCheckerStale',
+] as const;
+type AlertName = (typeof ALERTS)[number];
+
+// 127.0.0.1 is always local, so the writer "holds" it; TEST-NET-1 is never local, so the standby does not.
+const HELD_VIP = '127.0.0.1';
+const FOREIGN_VIP = '192.0.2.250';
+const HYSTERESIS = { rise: 2, fall: 2 };
+/** Enough checks per observation for rise/fall to settle on the new state. */
+const CHECKS_PER_OBSERVATION = 3;
+const CLUSTER = 'pair1';
+
+function findExecutable(name: string): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin']) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      /* next dir */
+    }
+  }
+  return undefined;
+}
+
+function inCI(env: NodeJS.ProcessEnv): boolean {
+  const ci = env.CI?.toLowerCase();
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+/** Like describeWithMariadb, for promtool too: skipped locally without it, failing under CI. */
+function describeWithPromtool(name: string, body: (promtool: string) => void): void {
+  const promtool = findExecutable('promtool');
+  const missing = 'promtool not found on PATH (Debian: apt-get install prometheus)';
+  if (promtool) describeWithMariadb(name, () => body(promtool));
+  else if (inCI(process.env)) describe(name, () => it('has promtool available (required under CI)', () => expect.fail(`CI is set but ${missing}`)));
+  else describe.skip(`${name} [skipped: ${missing}]`, () => body(''));
+}
+
+interface Run {
+  code: number | null;
+  output: string;
+}
+
+function run(command: string, args: string[], stdin = ''): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.once('error', fail);
+    child.once('close', (code) => done({ code, output }));
+    child.stdin.end(stdin);
+  });
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Sample lines of the text exposition format: name{label="value",...} value. */
+function parseExposition(text: string): Sample[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m) throw new Error(`not an exposition sample line: ${line}`);
+      const labels: Record<string, string> = {};
+      for (const [, key, raw] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[key!] = raw!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      }
+      return { name: m[1]!, labels, value: Number(m[3]) };
+    });
+}
+
+interface Node {
+  readonly meta: TargetMeta;
+  /** As Prometheus would label the scrape of this node's daemon. */
+  readonly instance: string;
+  readonly server: () => Server;
+  readonly registry: Registry;
+  readonly metrics: DaemonMetrics;
+  config?: CheckConfig;
+  state: TargetState;
+}
+
+interface Scrape {
+  node: Node;
+  text: string;
+  /** Unix seconds when it was taken, to turn timestamps into ages. */
+  at: number;
+}
+
+type Clock = 'live' | 'stalled';
+const STEPS = 10;
+
+/**
+ * promtool input_series for one scrape held for STEPS minutes. *_timestamp_seconds keep their age
+ * at scrape time against promtool's clock (which starts at 0): with a live checker they advance
+ * with it, with a stalled one they stand still.
+ */
+function inputSeries({ node, text, at }: Scrape, clock: Clock): { series: string; values: string }[] {
+  return parseExposition(text).map(({ name, labels, value }) => {
+    // Prometheus drops empty labels and adds `instance` to what it scrapes.
+    const all = { ...Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== '')), instance: node.instance };
+    const selector = `${name}{${Object.entries(all).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+    const age = at - value;
+    const values = !name.endsWith('_timestamp_seconds') ? `${value}x${STEPS}` : clock === 'live' ? `${-age}+60x${STEPS}` : `${-age}x${STEPS}`;
+    return { series: selector, values };
+  });
+}
+
+interface ExpectedAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+
+function rulesTestFile(scrapes: Scrape[], clock: Clock, expected: Partial<Record<AlertName, ExpectedAlert[]>>): string {
+  const test = {
+    rule_files: [RULES],
+    evaluation_interval: '1m',
+    tests: [
+      {
+        interval: '1m',
+        input_series: scrapes.flatMap((s) => inputSeries(s, clock)),
+        // Every rule is asserted, so an alert that fires where it should not fails the test.
+        alert_rule_test: ALERTS.map((alertname) => ({ eval_time: '5m', alertname, exp_alerts: expected[alertname] ?? [] })),
+      },
+    ],
+  };
+  return JSON.stringify(test, null, 1); // JSON is YAML
+}
+
+describeWithPromtool('promtool: daemon metrics from a real pair, and the alert rules over them', (promtool) => {
+  let pair: Pair | undefined;
+  let dir: string | undefined;
+  let a: Node;
+  let b: Node;
+  const deps: CheckDeps = { connect: connectMysql, now: () => performance.now(), networkInterfaces };
+
+  function node(name: string, vip: string, server: () => Server): Node {
+    const registry = new Registry();
+    return {
+      meta: { name, labels: { cluster: CLUSTER }, vip },
+      instance: `${name}:9150`,
+      server,
+      registry,
+      metrics: createDaemonMetrics(registry, ['cluster']),
+      state: initialState(Date.now()),
+    };
+  }
+
+  function configFor(n: Node): CheckConfig {
+    const p = pair!;
+    const argv = ['--no-defaults', '-h', '127.0.0.1', '-P', String(n.server().port), '-u', p.check.user, '--vip', n.meta.vip!];
+    const noFiles = { readFile: () => '', readDir: () => [] };
+    return buildCheckConfig({ argv: parseArgv(argv), env: { MYSQL_PWD: p.check.password }, fs: noFiles });
+  }
+
+  /** Checks both nodes as their daemons would, and scrapes each daemon's registry. */
+  async function observe(): Promise<Scrape[]> {
+    const scrapes: Scrape[] = [];
+    for (const n of [a, b]) {
+      n.config ??= configFor(n);
+      for (let i = 0; i < CHECKS_PER_OBSERVATION; i++) {
+        const report = await runCheck(n.config, deps);
+        n.state = applyCheck(n.state, report, Date.now(), HYSTERESIS);
+        n.metrics.record(n.meta, n.state);
+      }
+      scrapes.push({ node: n, text: await n.registry.metrics(), at: Date.now() / 1000 });
+    }
+    return scrapes;
+  }
+
+  const reasons = (n: Node): string[] => n.state.lastReport?.verdict.reasons.map((r) => r.code) ?? [];
+
+  async function expectMetricsLintClean(scrapes: Scrape[]): Promise<void> {
+    for (const s of scrapes) {
+      const lint = await run(promtool, ['check', 'metrics'], s.text);
+      expect({ code: lint.code, output: lint.output }, `promtool check metrics on ${s.node.meta.name}:\n${s.text}`).toEqual({ code: 0, output: '' });
+    }
+  }
+
+  async function expectRulesTest(name: string, scrapes: Scrape[], clock: Clock, expected: Partial<Record<AlertName, ExpectedAlert[]>>): Promise<void> {
+    const file = join(dir!, `${name}.test.yml`);
+    writeFileSync(file, rulesTestFile(scrapes, clock, expected));
+    const result = await run(promtool, ['test', 'rules', file]);
+    expect(result.code, `promtool test rules ${file}:\n${result.output}`).toBe(0);
+  }
+
+  const common = (n: Node) => ({ target: n.meta.name, cluster: CLUSTER, instance: n.instance });
+
+  beforeAll(async () => {
+    const local = Object.values(networkInterfaces()).flat().map((i) => i?.address);
+    expect(local, `${FOREIGN_VIP} must not be on a local interface`).not.toContain(FOREIGN_VIP);
+    dir = await makeTempDir();
+    pair = await startPair();
+    a = node('db-a', HELD_VIP, () => pair!.a);
+    b = node('db-b', FOREIGN_VIP, () => pair!.b);
+  });
+
+  afterAll(async () => {
+    await pair?.cleanup();
+    if (dir) await removeTempDir(dir);
+  });
+
+  it('a healthy pair: the exposition is lint-clean and no alert fires', async () => {
+    const scrapes = await observe();
+    expect([a.state.healthy, b.state.healthy], `reasons: a ${reasons(a)}, b ${reasons(b)}`).toEqual([true, true]);
+    await expectMetricsLintClean(scrapes);
+    await expectRulesTest('healthy', scrapes, 'live', {});
+  });
+
+  it('standby SQL thread stopped: the public slave-SQL rule and the not-eligible rule fire for the standby', async () => {
+    await pair!.b.exec('STOP SLAVE SQL_THREAD');
+    try {
+      const scrapes = await observe();
+      expect(reasons(b)).toEqual(['sql-thread-stopped']);
+      expect(b.state.healthy).toBe(false);
+      await expectMetricsLintClean(scrapes);
+      const sqlThread = { ...common(b), master_host: '127.0.0.1', severity: 'critical' };
+      await expectRulesTest('sql-thread-stopped', scrapes, 'live', {
+        MysqlSlaveSqlThreadNotRunning: [
+          {
+            exp_labels: sqlThread,
+            exp_annotations: {
+              summary: `MySQL Slave SQL thread not running (target db-b, instance ${b.instance})`,
+              description: 'The replication SQL thread from 127.0.0.1 on db-b is stopped: it applies nothing, so the server falls behind.',
+            },
+          },
+        ],
+        CheckMysqlStandbyNotEligible: [
+          {
+            exp_labels: { ...common(b), severity: 'warning' },
+            exp_annotations: {
+              summary: `Standby cannot take over (target db-b, instance ${b.instance})`,
+              description: 'db-b is not eligible to take over the VIP; last check: sql-thread-stopped.',
+            },
+          },
+        ],
+      });
+    } finally {
+      await pair!.b.exec('START SLAVE SQL_THREAD');
+      await waitForThreads(pair!.b);
+    }
+  });
+
+  it('the writer holds the VIP with read_only=ON: the VIP-holder rule fires for it', async () => {
+    await pair!.a.exec('SET GLOBAL read_only = ON');
+    try {
+      const scrapes = await observe();
+      expect(reasons(a)).toEqual(['writer-read-only']);
+      expect(b.state.healthy, `standby reasons: ${reasons(b)}`).toBe(true);
+      await expectMetricsLintClean(scrapes);
+      await expectRulesTest('vip-holder-read-only', scrapes, 'live', {
+        CheckMysqlVipHolderReadOnly: [
+          {
+            exp_labels: { ...common(a), vip: HELD_VIP, severity: 'critical' },
+            exp_annotations: {
+              summary: `VIP holder is read-only (target db-a, VIP ${HELD_VIP})`,
+              description: `db-a holds VIP ${HELD_VIP} but read_only=ON (writer-read-only): every write through the VIP fails.`,
+            },
+          },
+        ],
+      });
+    } finally {
+      await pair!.a.exec('SET GLOBAL read_only = OFF');
+    }
+  });
+
+  it('a checker whose timestamps stop advancing: the stale-checker rule fires for every target', async () => {
+    const scrapes = await observe();
+    expect([a.state.healthy, b.state.healthy], `reasons: a ${reasons(a)}, b ${reasons(b)}`).toEqual([true, true]);
+    const stale = (n: Node): ExpectedAlert => ({
+      exp_labels: { ...common(n), severity: 'critical' },
+      exp_annotations: {
+        summary: `check-mysql stopped checking (target ${n.meta.name}, instance ${n.instance})`,
+        description: `No check of ${n.meta.name} finished for more than 30 s: keepalived still acts on the last verdict, which may be stale.`,
+      },
+    });
+    await expectRulesTest('checker-stale', scrapes, 'stalled', { CheckMysqlCheckerStale: [stale(a), stale(b)] });
+  });
+});

@@ -1,0 +1,76 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgv } from '../../src/cli/parse-argv.js';
+import { buildDaemonConfig } from '../../src/daemon/daemon-config.js';
+import { UsageError } from '../../src/usage-error.js';
+
+const DIR = join(__dirname, '..', 'fixtures', 'daemon-configs');
+const fs = { readFile: (p: string) => readFileSync(p, 'utf8'), readDir: (p: string) => readdirSync(p) };
+const load = (args: string[]) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: 'login' });
+
+function errorOf(args: string[]): string {
+  try {
+    load(args);
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('daemon config', () => {
+  it('reads targets, per-target overrides, files and labels from the config file', () => {
+    const c = load(['--config', join(DIR, 'valid-two-targets.cnf')]);
+    expect(c.listen).toEqual({ host: '127.0.0.1', port: 9797 });
+    const [db1, db2] = c.targets;
+    expect(db1).toMatchObject({
+      name: 'db1',
+      intervalMs: 1000,
+      rise: 2,
+      fall: 3,
+      trackFile: '/run/check-mysql/db1.track',
+      statusFile: '/run/check-mysql/db1.json',
+      labels: { cluster: 'east', env: 'prod' },
+      connection: { host: '127.0.0.1', port: 3306, user: 'check', password: 'se#cret' },
+      policy: { vip: '192.0.2.10', maxLagSeconds: 10 },
+    });
+    expect(db2).toMatchObject({ name: 'db2', intervalMs: 500, fall: 1, connection: { socket: '/run/mysqld/mysqld2.sock' }, policy: { channels: ['a', 'b'] } });
+    expect(db2!.statusFile).toBeUndefined();
+  });
+
+  it('flags override the [daemon] section', () => {
+    const c = load(['--config', join(DIR, 'valid-two-targets.cnf'), '--interval', '2', '--listen', '[::1]:9900']);
+    expect(c.listen).toEqual({ host: '::1', port: 9900 });
+    expect(c.targets[0]!.intervalMs).toBe(2000);
+    expect(c.targets[1]!.intervalMs).toBe(500); // the target's own setting still wins
+  });
+
+  it('without --config, the connection flags make one target named default', () => {
+    const c = load(['--no-defaults', '-h', '127.0.0.1', '-P', '3307', '--track-file', '/tmp/t', '--fall', '3']);
+    expect(c.targets).toHaveLength(1);
+    expect(c.targets[0]).toMatchObject({ name: 'default', fall: 3, rise: 2, intervalMs: 1000, trackFile: '/tmp/t', connection: { port: 3307 } });
+    expect(c.listen).toEqual({ host: '127.0.0.1', port: 9797 });
+  });
+
+  const fixture = (name: string) => join(DIR, name);
+  it.each([
+    ['an unknown target key', ['--config', fixture('invalid-unknown-key.cnf')], `${fixture('invalid-unknown-key.cnf')}:6: unknown key 'prot' in [target db1]`],
+    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key 'port' in [daemon] (known: listen, interval, rise, fall)`],
+    ['no targets', ['--config', fixture('invalid-no-targets.cnf')], `${fixture('invalid-no-targets.cnf')}: no [target NAME] section`],
+    ['a bad port', ['--config', fixture('invalid-port.cnf')], `${fixture('invalid-port.cnf')} [target db1]: invalid --port '33o6': expected a whole number from 1 to 65535`],
+    ['two targets sharing a track file', ['--config', fixture('invalid-shared-track-file.cnf')], `${fixture('invalid-shared-track-file.cnf')}: targets 'db1' and 'db2' both write /run/x.track`],
+    ['a reserved label', ['--config', fixture('invalid-reserved-label.cnf')], `${fixture('invalid-reserved-label.cnf')}:3: 'label.target' is not a usable Prometheus label name`],
+    ['a key set twice', ['--config', fixture('invalid-duplicate-key.cnf')], `${fixture('invalid-duplicate-key.cnf')}:3: 'host' is set twice in [target db1]`],
+    ['an unknown section', ['--config', fixture('invalid-section.cnf')], `${fixture('invalid-section.cnf')}:2: unknown section [targets db1] (expected [daemon] or [target NAME])`],
+    ['a bad target name', ['--config', fixture('invalid-target-name.cnf')], `${fixture('invalid-target-name.cnf')}:2: target name 'db 1' must be letters, digits, '.', '_' or '-'`],
+    ['fall 0', ['--config', fixture('invalid-fall.cnf')], `${fixture('invalid-fall.cnf')} [target db1]: invalid fall '0': expected a whole number from 1 to 100`],
+    ['a listen address without a port', ['--config', fixture('invalid-listen.cnf')], `${fixture('invalid-listen.cnf')} [daemon]: invalid listen 'localhost': expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9797`],
+    ['a bad vip', ['--config', fixture('invalid-vip.cnf')], `${fixture('invalid-vip.cnf')} [target db1]: invalid --vip '192.0.2.300': expected an IPv4 or IPv6 address`],
+    ['a missing file', ['--config', '/nonexistent/daemon.cnf'], 'cannot read --config /nonexistent/daemon.cnf: ENOENT'],
+    ['target flags with --config', ['--config', fixture('valid-two-targets.cnf'), '-h', '192.0.2.1'], `--host cannot be combined with --config: set it in a [target] section of ${fixture('valid-two-targets.cnf')}`],
+    ['a bad --listen', ['--no-defaults', '--listen', '127.0.0.1:99999'], "invalid listen '127.0.0.1:99999': expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9797"],
+  ])('rejects %s with one clear line', (_name, args, message) => {
+    expect(errorOf(args)).toBe(message);
+  });
+});

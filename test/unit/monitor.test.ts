@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { SERVER_VARIABLES_SQL } from '../../src/dialect/server-info.js';
+import type { Connector, Session } from '../../src/db/session.js';
+import type { TargetConfig } from '../../src/daemon/daemon-config.js';
+import { initialState, type TargetState } from '../../src/daemon/hysteresis.js';
+import { CONFIRM_FAILURE_MS, TargetMonitor, type MonitorDeps } from '../../src/daemon/monitor.js';
+import { variablesRows } from '../helpers/scripted-db.js';
+
+/** A server we can kill and revive, and a clock whose timers fire only when the test says so. */
+function world() {
+  let alive = true;
+  let standbyBroken = false;
+  let connects = 0;
+  const sessions: { lose(): void }[] = [];
+  let clock = 0;
+  const timers: { at: number; fn: () => void; id: number }[] = [];
+  let nextId = 0;
+  const connect: Connector = async () => {
+    connects++;
+    if (!alive) throw Object.assign(new Error('connect ECONNREFUSED 192.0.2.1:3306'), { code: 'ECONNREFUSED' });
+    let usable = true;
+    const listeners: ((why: string) => void)[] = [];
+    const session: Session = {
+      get usable() {
+        return usable;
+      },
+      onLost: (l) => listeners.push(l),
+      async query(sql) {
+        if (!usable) throw Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+        if (sql === SERVER_VARIABLES_SQL) return variablesRows('ON');
+        return [{ Connection_name: '', Slave_IO_Running: 'Yes', Slave_SQL_Running: standbyBroken ? 'No' : 'Yes', Seconds_Behind_Master: 0, Last_SQL_Errno: 0, Last_IO_Errno: 0 }];
+      },
+      async close() {
+        usable = false;
+      },
+    };
+    sessions.push({
+      lose: () => {
+        usable = false;
+        for (const l of listeners.splice(0)) l('server closed the connection');
+      },
+    });
+    return session;
+  };
+  const deps: MonitorDeps = {
+    connect,
+    now: () => clock,
+    wallClock: () => 1_800_000_000_000 + clock,
+    networkInterfaces: () => ({}),
+    timers: {
+      setTimeout: (fn, ms) => {
+        const id = ++nextId;
+        timers.push({ at: clock + ms, fn, id });
+        return id;
+      },
+      clearTimeout: (id) => {
+        const i = timers.findIndex((t) => t.id === id);
+        if (i >= 0) timers.splice(i, 1);
+      },
+    },
+  };
+  const flush = () => new Promise((r) => setImmediate(r));
+  /** Fires due timers and lets the async checks they start finish. */
+  async function advance(ms: number) {
+    const end = clock + ms;
+    for (;;) {
+      await flush();
+      timers.sort((a, b) => a.at - b.at);
+      const t = timers[0];
+      if (!t || t.at > end) break;
+      timers.shift();
+      clock = t.at;
+      t.fn();
+      await flush();
+    }
+    clock = end;
+    await flush();
+  }
+  return {
+    deps,
+    advance,
+    kill: () => {
+      alive = false;
+      for (const s of sessions.splice(0)) s.lose();
+    },
+    revive: () => (alive = true),
+    breakStandby: (broken: boolean) => (standbyBroken = broken),
+    connects: () => connects,
+    now: () => clock,
+  };
+}
+
+const target: TargetConfig = {
+  name: 'db1',
+  connection: { label: '192.0.2.1:3306', host: '192.0.2.1', port: 3306, user: 'check' },
+  timeoutMs: 800,
+  policy: { maxLagSeconds: 30, role: 'auto', onSaturated: 'healthy', channels: [] },
+  intervalMs: 1000,
+  rise: 2,
+  fall: 2,
+  labels: {},
+};
+
+function watch(w: ReturnType<typeof world>) {
+  const seen: { at: number; state: TargetState }[] = [];
+  const m = new TargetMonitor(target, w.deps, initialState(w.deps.wallClock()), (state) => seen.push({ at: w.now(), state }));
+  m.start();
+  const faultAt = () => seen.find((s, i) => i > 0 && !s.state.healthy && seen[i - 1]!.state.healthy)?.at;
+  return { m, seen, faultAt };
+}
+
+describe('target monitor', () => {
+  it('starts in fault and becomes healthy after rise checks, one interval apart', async () => {
+    const w = world();
+    const { m, seen } = watch(w);
+    await w.advance(0);
+    expect(m.current.healthy).toBe(false);
+    await w.advance(1000);
+    expect(m.current.healthy).toBe(true);
+    expect(seen.map((s) => s.at)).toEqual([0, 1000]);
+    expect(w.connects()).toBe(1); // the connection is held, not reopened per check
+  });
+
+  it('a killed server is re-checked at once and in fault after fall checks, CONFIRM_FAILURE_MS apart', async () => {
+    const w = world();
+    const { m, faultAt } = watch(w);
+    await w.advance(1500);
+    expect(m.current.healthy).toBe(true);
+    w.kill();
+    await w.advance(0);
+    expect(m.current.consecutiveFail).toBe(1);
+    await w.advance(CONFIRM_FAILURE_MS);
+    expect(m.current.healthy).toBe(false);
+    expect(faultAt()).toBe(1500 + CONFIRM_FAILURE_MS);
+    expect(m.current.lastReport?.verdict.reasons[0]?.code).toBe('refused');
+  });
+
+  it('policy failures (a stopped SQL thread) count toward fall at the normal interval', async () => {
+    const w = world();
+    const { m, faultAt } = watch(w);
+    await w.advance(1000);
+    w.breakStandby(true);
+    await w.advance(1000);
+    expect(m.current.consecutiveFail).toBe(1);
+    expect(m.current.healthy).toBe(true);
+    await w.advance(1000);
+    expect(m.current.healthy).toBe(false);
+    expect(faultAt()).toBe(3000);
+  });
+
+  it('a revived server is healthy again after rise good checks', async () => {
+    const w = world();
+    const { m } = watch(w);
+    await w.advance(1000);
+    w.kill();
+    await w.advance(100);
+    expect(m.current.healthy).toBe(false);
+    w.revive();
+    await w.advance(1000);
+    expect(m.current.healthy).toBe(false);
+    await w.advance(1000);
+    expect(m.current.healthy).toBe(true);
+  });
+
+  it('stops checking after stop()', async () => {
+    const w = world();
+    const { m, seen } = watch(w);
+    await w.advance(1000);
+    await m.stop();
+    const n = seen.length;
+    await w.advance(5000);
+    expect(seen.length).toBe(n);
+  });
+});
