@@ -1,6 +1,11 @@
 import { inspect, openSession, type CheckDeps, type CheckReport } from '../check.js';
+import type { Row } from '../dialect/channel.js';
+import { replicationStatements } from '../dialect/replication-statements.js';
+import { SERVER_VARIABLES_SQL } from '../dialect/server-info.js';
+import { classifyDriverError, type DbFailure } from '../db/failure.js';
+import { prefetched } from '../db/prefetched-session.js';
 import type { Session } from '../db/session.js';
-import { deadlineAfter } from '../deadline.js';
+import { deadlineAfter, type Deadline } from '../deadline.js';
 import type { TargetConfig } from './daemon-config.js';
 import { applyCheck, type TargetState } from './hysteresis.js';
 
@@ -34,6 +39,8 @@ export class TargetMonitor {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Cleared for good if this server rejects the batch (a grant or a statement it lacks). */
+  private batching = true;
 
   constructor(
     readonly target: TargetConfig,
@@ -115,6 +122,26 @@ export class TargetMonitor {
       opened.session.onLost(() => this.checkNow());
     }
     // A probe that times out tears the session down; the next check reconnects.
-    return inspect(this.session, this.target, this.deps, deadline, started, connectMs);
+    return inspect(await this.batched(this.session, deadline), this.target, this.deps, deadline, started, connectMs);
+  }
+
+  /**
+   * Once the server's flavour is known, both statements of a check go in one round trip: on a
+   * loopback socket each write costs more CPU than parsing its answer. Any failure other than a
+   * dead connection or the deadline means the batch itself is wrong here: back to one by one.
+   */
+  private async batched(session: Session, deadline: Deadline): Promise<Session> {
+    const server = this.state.lastReport?.facts.server;
+    if (!this.batching || !server?.ok) return session;
+    const statements = [SERVER_VARIABLES_SQL, replicationStatements(server.value.flavor, server.value.version)[0]!];
+    let outcome: Row[][] | DbFailure;
+    try {
+      outcome = await session.queryBatch(statements, deadline);
+    } catch (err) {
+      outcome = classifyDriverError(err, 'query');
+    }
+    if (Array.isArray(outcome) || outcome.failure === 'timeout' || !session.usable) return prefetched(session, statements, outcome);
+    this.batching = false;
+    return session;
   }
 }

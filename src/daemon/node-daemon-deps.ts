@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, networkInterfaces, userInfo } from 'node:os';
 import type { DestinationStream } from 'pino';
-import { connectMysql } from '../db/mysql.js';
+import { mysqlConnector } from '../db/mysql.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { DaemonDeps, DaemonSignal } from './daemon.js';
 
@@ -21,7 +21,7 @@ export function nodeDaemonDeps(proc: DaemonProcess): DaemonDeps {
   }
   return {
     ...proc,
-    connect: connectMysql,
+    connect: mysqlConnector({ generatedParsers: true, batching: true }),
     now: () => performance.now(),
     wallClock: () => Date.now(),
     networkInterfaces,

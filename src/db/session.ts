@@ -6,6 +6,8 @@ import type { Deadline } from '../deadline.js';
 export interface Session {
   /** Bounded by `deadline`; on expiry the connection is torn down (a hung server never answers). */
   query(sql: string, deadline: Deadline): Promise<Row[]>;
+  /** Several read-only statements in one round trip where the driver allows it, else one by one. */
+  queryBatch(sqls: readonly string[], deadline: Deadline): Promise<Row[][]>;
   /** Quit cleanly (COM_QUIT): aborted handshakes count toward max_connect_errors (1129). */
   close(deadline: Deadline): Promise<void>;
   /** Calls `listener` once if the server goes away on its own (mysqld killed, connection cut). */

@@ -26,6 +26,11 @@ export function scriptedConnector(script: readonly Expectation[], connectError?:
         if (next.error) throw Object.assign(new Error(next.error.message), next.error);
         return [...(next.rows ?? [])];
       },
+      async queryBatch(sqls, deadline) {
+        const out = [];
+        for (const sql of sqls) out.push(await session.query(sql, deadline));
+        return out;
+      },
       async close() {
         closed++;
       },

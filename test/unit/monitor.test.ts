@@ -30,6 +30,11 @@ function world() {
         if (sql === SERVER_VARIABLES_SQL) return variablesRows('ON');
         return [{ Connection_name: '', Slave_IO_Running: 'Yes', Slave_SQL_Running: standbyBroken ? 'No' : 'Yes', Seconds_Behind_Master: 0, Last_SQL_Errno: 0, Last_IO_Errno: 0 }];
       },
+      async queryBatch(sqls, deadline) {
+        const out = [];
+        for (const sql of sqls) out.push(await session.query(sql, deadline));
+        return out;
+      },
       async close() {
         usable = false;
       },
