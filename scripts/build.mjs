@@ -12,10 +12,7 @@ import { iconvShim, lazyModules, mysql2ConnectionOnly, skipCardinal, stubAwsProf
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'check-mysql.cjs');
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-await build({
-  entryPoints: [join(root, 'src', 'cli-entry.ts')],
-  outfile,
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -23,10 +20,17 @@ await build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [stubAwsProfiles, lazyModules, iconvShim, skipCardinal, mysql2ConnectionOnly],
+};
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'cli-entry.ts')],
+  outfile,
   // Only the hot path is bundled: yargs renders --help, pino formats a failure's log line;
   // both load from node_modules when (rarely) needed.
   external: ['yargs', 'pino'],
-  plugins: [stubAwsProfiles, lazyModules, iconvShim, skipCardinal, mysql2ConnectionOnly],
   // yargs-parser's ESM build passes import.meta.url to createRequire, only to load JSON config
   // files, which we never ask it to; any absolute file URL will do, and a constant costs nothing.
   define: { 'import.meta.url': '"file:///check-mysql/dist/check-mysql.cjs"' },
@@ -41,17 +45,10 @@ await build({
 // with it: loaded from node_modules they cost 11.5 and 8.4 MB of resident memory, bundled 5.6
 // and 2.8 MB, and a daemon watching 100 targets should stay under 80 MB.
 await build({
+  ...common,
   entryPoints: [join(root, 'src', 'daemon-entry.ts')],
   outfile: join(root, 'dist', 'daemon.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  legalComments: 'none',
-  logLevel: 'warning',
   external: ['yargs'],
-  plugins: [stubAwsProfiles, lazyModules, iconvShim, skipCardinal, mysql2ConnectionOnly],
   define: { 'import.meta.url': '"file:///check-mysql/dist/daemon.cjs"' },
 });
 

@@ -1,7 +1,7 @@
-import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir, networkInterfaces, userInfo } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { connectMysql } from './db/mysql.js';
 import type { MainDeps } from './main.js';
+import { nodeBasics } from './node-basics.js';
 
 /** What only the process edge can supply: its streams and its title. */
 export interface ProcessIo {
@@ -29,21 +29,10 @@ function syslog(line: string): Promise<void> {
 }
 
 export function nodeDeps(io: ProcessIo): MainDeps {
-  let loginName: string | undefined;
-  try {
-    loginName = userInfo().username;
-  } catch {
-    loginName = undefined;
-  }
   return {
     ...io,
+    ...nodeBasics(),
     connect: connectMysql,
-    // The global, not node:perf_hooks: that module costs ~1 ms to load.
-    now: () => performance.now(),
-    networkInterfaces,
-    fs: { readFile: (path) => readFileSync(path, 'utf8'), readDir: (path) => readdirSync(path) },
-    home: homedir(),
-    ...(loginName && { loginName }),
     appendFile: (path, text) => appendFileSync(path, text, { mode: 0o640 }),
     syslog,
   };

@@ -1,0 +1,30 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { homedir, networkInterfaces, userInfo } from 'node:os';
+import type { OptionFileSystem } from './config/option-files.js';
+import type { InterfaceTable } from './probes/vip.js';
+
+/** The host facts both the one-shot check and the daemon read: files, home, login, interfaces. */
+export interface NodeBasics {
+  readonly fs: OptionFileSystem;
+  readonly home?: string;
+  readonly loginName?: string;
+  readonly networkInterfaces: () => InterfaceTable;
+  /** Milliseconds, monotonic. The global performance, not node:perf_hooks (~1 ms to load). */
+  readonly now: () => number;
+}
+
+export function nodeBasics(): NodeBasics {
+  let loginName: string | undefined;
+  try {
+    loginName = userInfo().username;
+  } catch {
+    loginName = undefined; // no passwd entry (a container's arbitrary uid): fall back to USER
+  }
+  return {
+    fs: { readFile: (path) => readFileSync(path, 'utf8'), readDir: (path) => readdirSync(path) },
+    home: homedir(),
+    ...(loginName && { loginName }),
+    networkInterfaces,
+    now: () => performance.now(),
+  };
+}
