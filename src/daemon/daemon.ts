@@ -129,9 +129,10 @@ class Daemon {
     this.stopping = true;
     const monitors = [...this.monitors.values()];
     this.monitors.clear();
-    await Promise.all(monitors.map((m) => m.stop()));
-    // Fail closed: keepalived keeps believing a track file's last value after we are gone.
+    // Fail closed first: keepalived keeps believing a track file's last value after we are gone,
+    // and must not see this node as healthy while connections are being closed.
     for (const m of monitors) this.writeFiles(m.target, { ...m.current, healthy: false }, 'stopped');
+    await Promise.all(monitors.map((m) => m.stop()));
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

@@ -27,7 +27,9 @@ export interface MonitorDeps extends CheckDeps {
  * the normal interval: there, rise/fall is meant to ride out flapping.
  */
 export const CONFIRM_FAILURE_MS = 10;
-const QUIT_ON_STOP_MS = 500;
+/** A stop waits this long for a check in progress, then tears its connection down. */
+const STOP_GRACE_MS = 200;
+const QUIT_ON_STOP_MS = 200;
 
 /**
  * Watches one target: a full check every interval over a held connection, and an immediate
@@ -57,13 +59,20 @@ export class TargetMonitor {
     this.schedule(0);
   }
 
-  /** Stops checking and quits the held connection (bounded). */
+  /**
+   * Stops checking and quits the held connection, in bounded time: a check stuck on a hung
+   * server must not hold a SIGTERM for its whole --timeout.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.deps.timers.clearTimeout(this.timer);
-    await this.running;
+    if (this.running) {
+      await Promise.race([this.running, new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, STOP_GRACE_MS))]);
+    }
     const session = this.session;
     this.session = undefined;
+    // close() is bounded too: it sends COM_QUIT and tears the socket down if none is answered,
+    // which also ends a query still waiting on a hung server.
     if (session?.usable) await session.close(deadlineAfter(QUIT_ON_STOP_MS, this.deps.now));
   }
 
