@@ -71,7 +71,8 @@ export async function runDaemon(initial: DaemonConfig, argv: readonly string[], 
     await daemon.listen();
   } catch (err) {
     log.error({ err: (err as Error).message }, `cannot listen on ${initial.listen.host}:${initial.listen.port}: ${(err as Error).message}`);
-    await daemon.stop('listen failed');
+    // No check will run: leave no earlier run's "0" behind.
+    markFault(initial, deps, log);
     return 1;
   }
   daemon.start();
