@@ -52,6 +52,15 @@ await build({
   define: { 'import.meta.url': '"file:///check-mysql/dist/daemon.cjs"' },
 });
 
+// notify (and other rarely run commands): off the one-shot path, without the daemon's weight.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'tools-entry.ts')],
+  outfile: join(root, 'dist', 'tools.cjs'),
+  external: ['yargs', 'pino'],
+  define: { 'import.meta.url': '"file:///check-mysql/dist/tools.cjs"' },
+});
+
 // A port nobody listens on: the warm-up run compiles config, connect and verdict code paths.
 const closedPort = await new Promise((resolve) => {
   const srv = createServer().listen(0, '127.0.0.1', () => {

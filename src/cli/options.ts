@@ -4,15 +4,16 @@
  */
 export type OptionKind = 'string' | 'boolean' | 'list';
 
+/** check: the one-shot check; daemon: `check-mysql daemon`; notify: the keepalived notify handler. */
+export type Command = 'check' | 'daemon' | 'notify';
+
 export interface OptionSpec {
   readonly name: string;
   readonly short?: string;
   readonly kind: OptionKind;
-  readonly group: 'Connection' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'General';
-  /** Options that only `check-mysql daemon` takes. */
-  readonly daemonOnly?: true;
-  /** Options that only the one-shot check takes (the daemon logs JSON to stdout). */
-  readonly checkOnly?: true;
+  readonly group: 'Connection' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Notify' | 'General';
+  /** The commands that take this option; absent means all of them. */
+  readonly commands?: readonly Command[];
   /** Options that describe one target: with `daemon --config` they belong in the file. */
   readonly perTarget?: true;
   readonly describe: string;
@@ -37,21 +38,33 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'role', perTarget: true, kind: 'string', group: 'Policy', describe: 'Role to judge as; auto = --vip holder, else read_only=OFF means writer', choices: ['auto', 'writer', 'standby'], defaultText: 'auto' },
   { name: 'on-saturated', perTarget: true, kind: 'string', group: 'Policy', describe: 'Verdict when the server is alive but refuses us (1040 too many connections, 1203, 1226, 1129 host blocked)', choices: ['healthy', 'unhealthy'], defaultText: 'healthy' },
   { name: 'channel', perTarget: true, kind: 'list', group: 'Policy', describe: 'Only judge these replication channels / connection names (repeatable); default all' },
-  { name: 'format', checkOnly: true, kind: 'string', group: 'Output', describe: 'Output format', choices: ['human', 'json', 'nagios'], defaultText: 'human' },
-  { name: 'json', checkOnly: true, kind: 'boolean', group: 'Output', describe: 'Same as --format json' },
-  { name: 'log-file', checkOnly: true, kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
-  { name: 'no-syslog', checkOnly: true, kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
-  { name: 'config', kind: 'string', group: 'Daemon', daemonOnly: true, describe: 'Daemon config file with [daemon] and [target NAME] sections (see README); without it, one target from the connection options' },
-  { name: 'interval', kind: 'string', group: 'Daemon', daemonOnly: true, describe: 'Seconds between full checks of each target', defaultText: '1' },
-  { name: 'rise', kind: 'string', group: 'Daemon', daemonOnly: true, describe: 'Consecutive good checks before a target is healthy (it starts in fault)', defaultText: '2' },
-  { name: 'fall', kind: 'string', group: 'Daemon', daemonOnly: true, describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: '2' },
-  { name: 'track-file', kind: 'string', group: 'Daemon', daemonOnly: true, perTarget: true, describe: 'keepalived track_file to write: 0 healthy, 1 fault' },
-  { name: 'status-file', kind: 'string', group: 'Daemon', daemonOnly: true, perTarget: true, describe: 'JSON status file rewritten after every check (the freshness guard reads it)' },
-  { name: 'listen', kind: 'string', group: 'Daemon', daemonOnly: true, describe: 'HTTP address for /metrics, /health, /health/NAME and /live', defaultText: '127.0.0.1:9797' },
-  { name: 'mark-fault', kind: 'boolean', group: 'Daemon', daemonOnly: true, describe: 'Write the fault value to every track file and exit (for systemd ExecStopPost)' },
+  { name: 'format', commands: ['check'], kind: 'string', group: 'Output', describe: 'Output format', choices: ['human', 'json', 'nagios'], defaultText: 'human' },
+  { name: 'json', commands: ['check'], kind: 'boolean', group: 'Output', describe: 'Same as --format json' },
+  { name: 'log-file', commands: ['check', 'notify'], kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
+  { name: 'no-syslog', commands: ['check', 'notify'], kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
+  { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see README); without it, one target from the connection options' },
+  { name: 'interval', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Seconds between full checks of each target', defaultText: '1' },
+  { name: 'rise', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive good checks before a target is healthy (it starts in fault)', defaultText: '2' },
+  { name: 'fall', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: '2' },
+  { name: 'track-file', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'keepalived track_file to write: 0 healthy, 1 fault' },
+  { name: 'status-file', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'JSON status file rewritten after every check (the freshness guard reads it)' },
+  { name: 'listen', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'HTTP address for /metrics, /health, /health/NAME and /live', defaultText: '127.0.0.1:9797' },
+  { name: 'mark-fault', kind: 'boolean', group: 'Daemon', commands: ['daemon'], describe: 'Write the fault value to every track file and exit (for systemd ExecStopPost)' },
+  { name: 'catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'On MASTER: seconds to wait for the SQL thread to apply everything the IO thread received, before making the server writable', defaultText: '30' },
+  { name: 'on-catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'When the catch-up times out: stay read-only (the check then fails and keepalived retries) or promote anyway (possible conflicts)', choices: ['stay-read-only', 'promote'], defaultText: 'stay-read-only' },
+  { name: 'kill-connections', kind: 'boolean', group: 'Notify', commands: ['notify'], describe: 'On BACKUP/FAULT/STOP: after setting read-only, kill client connections (not replication, not --keep-user), so writes through stale connections stop' },
+  { name: 'keep-user', kind: 'list', group: 'Notify', commands: ['notify'], describe: 'A user whose connections --kill-connections leaves alone (repeatable)', defaultText: 'root and the connecting user' },
+  { name: 'lock-file', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'Serialises notify runs on this node (keepalived may run them out of order)', defaultText: '/run/lock/check-mysql-notify.lock' },
   { name: 'help', kind: 'boolean', group: 'General', describe: 'Show this help' },
   { name: 'version', kind: 'boolean', group: 'General', describe: 'Show the version' },
 ];
+
+export const takes = (o: OptionSpec, command: Command): boolean => !o.commands || o.commands.includes(command);
+
+const COMMAND_NAMES: Record<Command, string> = { check: 'the one-shot check', daemon: "'check-mysql daemon'", notify: "'check-mysql notify'" };
+
+/** "--interval is only for 'check-mysql daemon'" */
+export const onlyFor = (o: OptionSpec): string => `--${o.name} is only for ${(o.commands ?? []).map((c) => COMMAND_NAMES[c]).join(' and ')}`;
 
 export function findOption(name: string): OptionSpec | undefined {
   return OPTIONS.find((o) => o.name === name || o.short === name);

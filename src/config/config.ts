@@ -1,7 +1,7 @@
 import type { ParsedArgv, ArgValue } from '../cli/parse-argv.js';
 import { readClientOptions, type OptionFileSystem } from './option-files.js';
 import { UsageError } from '../usage-error.js';
-import { findOption } from '../cli/options.js';
+import { findOption, onlyFor, takes, type Command } from '../cli/options.js';
 
 export type Role = 'writer' | 'standby';
 export type OutputFormat = 'human' | 'json' | 'nagios';
@@ -51,12 +51,13 @@ export interface ConfigInputs {
 }
 
 /** Flags + environment + option files -> a frozen config, or a UsageError naming what is wrong. */
-export function buildCheckConfig({ argv, env, fs, home, loginName }: ConfigInputs): CheckConfig {
+export function buildCheckConfig({ argv, env, fs, home, loginName }: ConfigInputs, command: Command = 'check'): CheckConfig {
   const opt = (name: string): ArgValue | undefined => argv.options.get(name);
   const str = (name: string): string | undefined => opt(name) as string | undefined;
-  if (argv.positionals.length > 0) throw new UsageError(`unexpected argument '${argv.positionals[0]}'`);
+  if (command === 'check' && argv.positionals.length > 0) throw new UsageError(`unexpected argument '${argv.positionals[0]}'`);
   for (const name of argv.options.keys()) {
-    if (findOption(name)?.daemonOnly) throw new UsageError(`--${name} is only for 'check-mysql daemon'`);
+    const spec = findOption(name);
+    if (spec && !takes(spec, command)) throw new UsageError(onlyFor(spec));
   }
 
   const files = readClientOptions(

@@ -1,5 +1,5 @@
 import type { CheckSpec } from '../check.js';
-import { findOption } from '../cli/options.js';
+import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig, integer, seconds, type Env } from '../config/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
@@ -157,7 +157,8 @@ function fileTarget(
 
 /** Reuses the one-shot's validation for connection and policy, so both read options alike. */
 function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, where: string): CheckSpec {
-  const targetOptions = new Map([...options].filter(([k]) => !findOption(k)?.daemonOnly && k !== 'help' && k !== 'version'));
+  // Only what a one-shot check of this target would take: the daemon's own options stay here.
+  const targetOptions = new Map([...options].filter(([k]) => { const o = findOption(k); return o && takes(o, 'check') && k !== 'help' && k !== 'version'; }));
   try {
     const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv: false } });
     return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy };

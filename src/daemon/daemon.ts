@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { findOption } from '../cli/options.js';
+import { findOption, onlyFor, takes } from '../cli/options.js';
 import { parseArgv } from '../cli/parse-argv.js';
 import type { Env } from '../config/config.js';
 import type { OptionFileSystem } from '../config/option-files.js';
@@ -34,8 +34,8 @@ export interface DaemonDeps extends MonitorDeps {
 export function loadDaemonConfig(argv: readonly string[], env: Env, deps: DaemonDeps): DaemonConfig {
   const parsed = parseArgv(argv);
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
-  const stray = [...parsed.options.keys()].find((o) => findOption(o)?.checkOnly);
-  if (stray) throw new UsageError(`--${stray} is for the one-shot check; the daemon logs JSON lines to stdout`);
+  const stray = [...parsed.options.keys()].map(findOption).find((o) => o && !takes(o, 'daemon'));
+  if (stray) throw new UsageError(onlyFor(stray));
   return buildDaemonConfig({ argv: parsed, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
 }
 

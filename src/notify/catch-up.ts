@@ -1,0 +1,68 @@
+import type { ReplicationChannel } from '../dialect/channel.js';
+import { versionTuple, type Flavor } from '../dialect/server-info.js';
+
+/**
+ * How to wait until the SQL thread has applied everything the IO thread received, per channel:
+ * by GTID where the server keeps it, by source log position otherwise. Pure: it only writes SQL.
+ *  - MariaDB: MASTER_GTID_WAIT(Gtid_IO_Pos, t) -> 0 done, -1 timed out.
+ *  - MySQL:   WAIT_FOR_EXECUTED_GTID_SET(Retrieved_Gtid_Set, t) -> 0 done, 1 timed out.
+ *  - by position: SOURCE_POS_WAIT (MySQL 8.0.26+) / MASTER_POS_WAIT(file, pos, t[, channel])
+ *             -> events waited for (>= 0) done, -1 timed out, NULL when the SQL thread is not running.
+ */
+export interface CatchUpWait {
+  readonly channel: string;
+  /** What is waited for, for the log line. */
+  readonly target: string;
+  readonly sql: string;
+  /** Reads the single value the statement returns. */
+  readonly outcome: (value: unknown) => 'caught-up' | 'timed-out' | 'sql-thread-stopped';
+}
+
+/** Positions, GTID sets and file names only ever contain these; anything else is not quoted but refused. */
+const SAFE = /^[A-Za-z0-9_.:,\-\s]*$/;
+
+function quote(value: string): string {
+  if (!SAFE.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} into SQL`);
+  return `'${value.replace(/\s+/g, '')}'`;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export function catchUpWaits(flavor: Flavor, version: string, channels: readonly ReplicationChannel[], timeoutSeconds: number): CatchUpWait[] {
+  const t = Math.max(0, Math.ceil(timeoutSeconds));
+  const waits: CatchUpWait[] = [];
+  for (const c of channels) {
+    if (flavor === 'mariadb' && c.retrievedGtid) {
+      waits.push({
+        channel: c.channel,
+        target: `Gtid_IO_Pos ${c.retrievedGtid}`,
+        sql: `SELECT MASTER_GTID_WAIT(${quote(c.retrievedGtid)}, ${t}) AS waited`,
+        outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
+      });
+      continue;
+    }
+    if (flavor === 'mysql' && c.retrievedGtid) {
+      waits.push({
+        channel: c.channel,
+        target: `Retrieved_Gtid_Set ${c.retrievedGtid}`,
+        sql: `SELECT WAIT_FOR_EXECUTED_GTID_SET(${quote(c.retrievedGtid)}, ${t}) AS waited`,
+        outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
+      });
+      continue;
+    }
+    if (!c.sourceLogFile || c.readSourceLogPos === null) continue; // never received anything
+    const [major, minor, patch] = versionTuple(version);
+    const fn = flavor === 'mysql' && (major > 8 || (major === 8 && (minor > 0 || patch >= 26))) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT';
+    const channelArg = c.channel === '' ? '' : `, ${quote(c.channel)}`;
+    waits.push({
+      channel: c.channel,
+      target: `${c.sourceLogFile}:${c.readSourceLogPos}`,
+      sql: `SELECT ${fn}(${quote(c.sourceLogFile)}, ${c.readSourceLogPos}, ${t}${channelArg}) AS waited`,
+      outcome: (v) => {
+        const n = num(v);
+        return n === null ? 'sql-thread-stopped' : n >= 0 ? 'caught-up' : 'timed-out';
+      },
+    });
+  }
+  return waits;
+}

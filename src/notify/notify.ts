@@ -1,0 +1,130 @@
+import { openSession, type CheckDeps, type CheckSpec } from '../check.js';
+import { classifyDriverError } from '../db/failure.js';
+import type { Session } from '../db/session.js';
+import { deadlineAfter } from '../deadline.js';
+import type { ServerInfo } from '../dialect/server-info.js';
+import { replication } from '../probes/replication.js';
+import { serverVariables } from '../probes/server-variables.js';
+import { holdsAddress } from '../probes/vip.js';
+import { catchUpWaits } from './catch-up.js';
+import { wantedRole, type NotifyEvent } from './event.js';
+import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql, isWritable } from './read-only.js';
+
+export interface NotifyPolicy {
+  readonly catchUpTimeoutS: number;
+  readonly onCatchUpTimeout: 'stay-read-only' | 'promote';
+  readonly killConnections: boolean;
+  readonly keepUsers: readonly string[];
+}
+
+export interface NotifySpec extends CheckSpec {
+  readonly notify: NotifyPolicy;
+}
+
+/** What a notify run did, for the one log line and the exit code. */
+export interface NotifyOutcome {
+  readonly ok: boolean;
+  readonly action: 'promoted' | 'demoted' | 'already-writable' | 'already-read-only' | 'stale-ignored' | 'nothing' | 'stayed-read-only' | 'failed';
+  readonly message: string;
+  readonly before?: string;
+  readonly after?: string;
+  readonly waited?: readonly { channel: string; target: string; outcome: string; ms: number }[];
+  readonly killed?: number;
+}
+
+const roText = (s: ServerInfo) => `read_only=${s.readOnly ? 'ON' : 'OFF'}${s.superReadOnly === null ? '' : ` super_read_only=${s.superReadOnly ? 'ON' : 'OFF'}`}`;
+
+/**
+ * Makes the server match keepalived's new state: MASTER -> catch up, then writable; BACKUP,
+ * FAULT, STOP -> read-only (and optionally end client connections). keepalived may deliver
+ * notifications out of order, so before acting (and again before promoting) the VIP is looked
+ * at: a notification that no longer matches who holds it is stale and ignored.
+ */
+export async function runNotify(spec: NotifySpec, event: NotifyEvent, deps: CheckDeps): Promise<NotifyOutcome> {
+  const role = wantedRole(event.state);
+  if (role === 'none') return { ok: true, action: 'nothing', message: `${event.state}: nothing to do` };
+  const stale = staleness(spec, role, deps);
+  if (stale) return { ok: true, action: 'stale-ignored', message: stale };
+
+  const started = deps.now();
+  const opened = await openSession(spec, deps, deadlineAfter(spec.timeoutMs, deps.now), started);
+  if (!opened.session) {
+    return { ok: false, action: 'failed', message: `cannot connect: ${opened.report.verdict.reasons.map((r) => `${r.code}: ${r.message}`).join('; ')}` };
+  }
+  const session = opened.session;
+  try {
+    return role === 'writer' ? await promote(session, spec, deps) : await demote(session, spec, deps);
+  } catch (err) {
+    return { ok: false, action: 'failed', message: classifyDriverError(err, 'query').message };
+  } finally {
+    await session.close(deadlineAfter(spec.timeoutMs, deps.now));
+  }
+}
+
+function staleness(spec: CheckSpec, role: 'writer' | 'standby', deps: CheckDeps): string | undefined {
+  const vip = spec.policy.vip;
+  if (!vip) return undefined;
+  const held = holdsAddress(vip, deps.networkInterfaces());
+  if (role === 'writer' && !held) return `stale MASTER notification: VIP ${vip} is not on this node any more; not promoting`;
+  if (role === 'standby' && held) return `stale notification: VIP ${vip} is on this node again; not demoting`;
+  return undefined;
+}
+
+async function readServer(session: Session, spec: CheckSpec, deps: CheckDeps): Promise<ServerInfo> {
+  const result = await serverVariables.run({ session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now });
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
+  const before = await readServer(session, spec, deps);
+  if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${roText(before)})`, before: roText(before), after: roText(before) };
+
+  const status = await replication.run({ session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, before);
+  if (!status.ok) throw status.error;
+  const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
+  const { catchUpTimeoutS } = spec.notify;
+  for (const wait of catchUpWaits(before.flavor, before.version, status.value, catchUpTimeoutS)) {
+    const t0 = deps.now();
+    // The server waits up to catchUpTimeoutS itself; our deadline only guards a hung server.
+    const rows = await session.query(wait.sql, deadlineAfter(catchUpTimeoutS * 1000 + spec.timeoutMs, deps.now));
+    waited.push({ channel: wait.channel, target: wait.target, outcome: wait.outcome(rows[0]?.waited), ms: Math.round(deps.now() - t0) });
+  }
+  const behind = waited.filter((w) => w.outcome !== 'caught-up');
+  if (behind.length > 0 && spec.notify.onCatchUpTimeout === 'stay-read-only') {
+    const what = behind.map((w) => `${w.channel || 'default'} ${w.outcome} waiting for ${w.target}`).join('; ');
+    return { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)`, before: roText(before), after: roText(before), waited };
+  }
+  const stale = staleness(spec, 'writer', deps);
+  if (stale) return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)`, before: roText(before), after: roText(before), waited };
+  await session.query(PROMOTE_SQL, deadlineAfter(spec.timeoutMs, deps.now));
+  const after = await readServer(session, spec, deps);
+  const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
+  return { ok: isWritable(after), action: 'promoted', message: `promoted${forced}: ${roText(before)} -> ${roText(after)}`, before: roText(before), after: roText(after), waited };
+}
+
+async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
+  const before = await readServer(session, spec, deps);
+  let after = before;
+  if (isWritable(before)) {
+    await session.query(demoteSql(before), deadlineAfter(spec.timeoutMs, deps.now));
+    after = await readServer(session, spec, deps);
+  }
+  let killed = 0;
+  if (spec.notify.killConnections) {
+    const keep = new Set([...spec.notify.keepUsers, spec.connection.user]);
+    const rows = await session.query(CONNECTIONS_SQL, deadlineAfter(spec.timeoutMs, deps.now));
+    for (const id of clientsToKill(rows, keep)) {
+      try {
+        await session.query(`KILL CONNECTION ${id}`, deadlineAfter(spec.timeoutMs, deps.now));
+        killed++;
+      } catch (err) {
+        // 1094 unknown thread: it ended by itself meanwhile.
+        if (classifyDriverError(err, 'query').errno !== 1094) throw err;
+      }
+    }
+  }
+  const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
+  const action = isWritable(before) ? 'demoted' : 'already-read-only';
+  return { ok: !isWritable(after), action, message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${roText(before)} -> ${roText(after)}${kills}`, before: roText(before), after: roText(after), killed };
+}
