@@ -1,0 +1,149 @@
+/**
+ * Resolves keepalived's include directives through an injected reader, so the linter sees the
+ * configuration keepalived sees. Each included file's nodes take the include line's place, in
+ * or outside a block, because keepalived includes text line by line (lib/parser.c read_line()
+ * calls check_include() on every line). A relative name is relative to the including file's
+ * directory, and may be a glob with csh-style braces ({a,b}); keepalived skips directories and
+ * any name it cannot open, without an error for plain `include` (lib/parser.c read_conf_file();
+ * man keepalived.conf(5)). Braces must balance within each file.
+ */
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { error, warning, type LintFinding } from './finding.js';
+import { isInclude, parseConf, type ConfNode } from './parse.js';
+
+export interface ConfReader {
+  readFile(path: string): string;
+  /** Names in a directory. Without it an include with a wildcard is reported, not expanded. */
+  readDir?(path: string): readonly string[];
+}
+
+export interface LoadedConf {
+  /** The top file's nodes, with every include replaced by the included files' nodes. */
+  readonly nodes: readonly ConfNode[];
+  /** Every file read, the top file first, in the order keepalived reads them. */
+  readonly files: readonly string[];
+  readonly problems: readonly LintFinding[];
+}
+
+const errnoOf = (err: unknown): string => (err as { code?: unknown })?.code?.toString() ?? (err as Error)?.message ?? String(err);
+
+/** Reads and parses `path` and everything it includes. Throws when `path` itself cannot be read. */
+export function loadConf(path: string, reader: ConfReader): LoadedConf {
+  const files: string[] = [];
+  const problems: LintFinding[] = [];
+
+  const load = (file: string, text: string, stack: readonly string[]): ConfNode[] => {
+    files.push(file);
+    const parsed = parseConf(text, file);
+    problems.push(...parsed.problems);
+    return splice(parsed.nodes, [...stack, normalize(file)]);
+  };
+
+  const splice = (nodes: readonly ConfNode[], stack: readonly string[]): ConfNode[] =>
+    nodes.flatMap((node) => {
+      if (isInclude(node)) return include(node, stack);
+      return node.children.length > 0 ? [{ ...node, children: splice(node.children, stack) }] : [node];
+    });
+
+  const include = (node: ConfNode, stack: readonly string[]): ConfNode[] => {
+    const name = node.args[0]!;
+    const wanted = isAbsolute(name) ? name : join(dirname(node.file), name);
+    const out: ConfNode[] = [];
+    for (const pattern of expandBraces(wanted)) {
+      const wildcard = /[*?[]/.test(pattern);
+      if (wildcard && !reader.readDir) {
+        problems.push(warning('include-unresolved', node, `${node.keyword} ${name}: this run cannot expand wildcards, so the rules did not see those files`));
+        continue;
+      }
+      const candidates = wildcard ? globFiles(pattern, reader.readDir!) : [pattern];
+      for (const file of candidates) {
+        if (stack.includes(normalize(file))) {
+          problems.push(error('include-cycle', node, `${node.keyword} ${name}: ${file} includes itself (directly or through other files)`));
+          continue;
+        }
+        let text: string;
+        try {
+          text = reader.readFile(file);
+        } catch (err) {
+          const code = errnoOf(err);
+          // A glob only yields files that exist; a directory it matched is skipped by keepalived too.
+          if (wildcard && ['ENOENT', 'ENOTDIR', 'EISDIR'].includes(code)) continue;
+          problems.push(warning('include-unreadable', node, `${node.keyword} ${name}: cannot read ${file} (${code}); keepalived skips it without an error, so what it defines is missing`));
+          continue;
+        }
+        out.push(...load(file, text, stack));
+      }
+    }
+    return out;
+  };
+
+  const nodes = load(path, reader.readFile(path), []);
+  return { nodes, files, problems };
+}
+
+/** csh-style brace expansion, as glob(GLOB_BRACE): `a{b,c{d,e}}f` -> abf, acdf, acef. */
+export function expandBraces(pattern: string): string[] {
+  let depth = 0;
+  let open = -1;
+  const commas: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '{' && depth++ === 0) open = i;
+    else if (c === ',' && depth === 1) commas.push(i);
+    else if (c === '}' && depth > 0 && --depth === 0) {
+      if (commas.length === 0) {
+        // "{x}" is literal for glob; keep looking for a later group
+        open = -1;
+        continue;
+      }
+      const head = pattern.slice(0, open);
+      const tail = pattern.slice(i + 1);
+      const bounds = [open, ...commas, i];
+      const alternatives = bounds.slice(1).map((end, k) => pattern.slice(bounds[k]! + 1, end));
+      return alternatives.flatMap((alt) => expandBraces(head + alt + tail));
+    }
+  }
+  return [pattern];
+}
+
+/** The files matching a glob pattern (`*`, `?`, `[...]`), sorted per directory as glob(3) does. */
+function globFiles(pattern: string, readDir: (path: string) => readonly string[]): string[] {
+  const segments = pattern.split('/');
+  let found = [segments[0] === '' ? '/' : segments[0]!];
+  for (const segment of segments.slice(1)) {
+    if (segment === '') continue;
+    if (!/[*?[]/.test(segment)) {
+      found = found.map((dir) => join(dir, segment));
+      continue;
+    }
+    const matches = segmentMatcher(segment);
+    found = found.flatMap((dir) => {
+      let names: readonly string[];
+      try {
+        names = readDir(dir);
+      } catch {
+        return [];
+      }
+      return [...names].filter(matches).sort().map((n) => join(dir, n));
+    });
+  }
+  return found;
+}
+
+function segmentMatcher(segment: string): (name: string) => boolean {
+  let source = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i]!;
+    if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else if (c === '[' && segment.indexOf(']', i + 2) > i) {
+      const end = segment.indexOf(']', i + 2);
+      const body = segment.slice(i + 1, end);
+      source += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
+      i = end;
+    } else source += c.replace(/[\\^$.|+(){}\]]/g, '\\$&');
+  }
+  const re = new RegExp(`^${source}$`);
+  // A leading '.' must be matched explicitly, as in glob(3).
+  return (name) => re.test(name) && (!name.startsWith('.') || segment.startsWith('.'));
+}
