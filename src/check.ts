@@ -12,6 +12,8 @@ export interface CheckDeps {
   /** Milliseconds, monotonic. */
   readonly now: () => number;
   readonly networkInterfaces: () => InterfaceTable;
+  /** Whether the notify handler is promoting this node right now (it holds its lock for MASTER). */
+  readonly promotionInProgress?: (lockFile: string) => boolean;
 }
 
 /** What one check needs to know: where, how long, and by which policy. */
@@ -19,6 +21,7 @@ export interface CheckSpec {
   readonly connection: ConnectionConfig;
   readonly timeoutMs: number;
   readonly policy: Policy;
+  readonly lockFile?: string;
 }
 
 export interface CheckReport {
@@ -69,6 +72,7 @@ export async function inspect(session: Session, spec: CheckSpec, deps: CheckDeps
     server,
     ...(repl && { replication: repl }),
     ...vipFact(spec, deps),
+    ...(spec.lockFile && deps.promotionInProgress?.(spec.lockFile) && { promoting: true }),
   };
   return finish(facts, spec, started, deps);
 }

@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, networkInterfaces, userInfo } from 'node:os';
 import type { OptionFileSystem } from './config/option-files.js';
 import type { InterfaceTable } from './probes/vip.js';
+import { promotionInProgress } from './notify/lock-file.js';
 
 /** The host facts both the one-shot check and the daemon read: files, home, login, interfaces. */
 export interface NodeBasics {
@@ -11,6 +12,7 @@ export interface NodeBasics {
   readonly networkInterfaces: () => InterfaceTable;
   /** Milliseconds, monotonic. The global performance, not node:perf_hooks (~1 ms to load). */
   readonly now: () => number;
+  readonly promotionInProgress: (lockFile: string) => boolean;
 }
 
 export function nodeBasics(): NodeBasics {
@@ -26,5 +28,6 @@ export function nodeBasics(): NodeBasics {
     ...(loginName && { loginName }),
     networkInterfaces,
     now: () => performance.now(),
+    promotionInProgress,
   };
 }

@@ -25,8 +25,12 @@ export interface Policy {
   readonly channels: readonly string[];
 }
 
+/** The notify handler's lock file (see notify/lock-file.ts); checks read it too. */
+export const DEFAULT_LOCK_FILE = '/run/lock/check-mysql-notify.lock';
+
 export interface CheckConfig {
   readonly connection: ConnectionConfig;
+  readonly lockFile: string;
   readonly timeoutMs: number;
   readonly policy: Policy;
   readonly format: OutputFormat;
@@ -92,6 +96,7 @@ export function buildCheckConfig({ argv, env, fs, home, loginName }: ConfigInput
 
   return Object.freeze({
     connection,
+    lockFile: str('lock-file') ?? files.get('lock-file') ?? DEFAULT_LOCK_FILE,
     timeoutMs: Math.round(seconds('timeout', str('timeout'), DEFAULT_TIMEOUT_SECONDS, { min: 0.01, max: 3600 }) * 1000),
     policy: Object.freeze({
       maxLagSeconds: seconds('max-lag', str('max-lag'), DEFAULT_MAX_LAG_SECONDS, { min: 0, max: 365 * 86400 }),

@@ -161,7 +161,7 @@ function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigI
   const targetOptions = new Map([...options].filter(([k]) => { const o = findOption(k); return o && takes(o, 'check') && k !== 'help' && k !== 'version'; }));
   try {
     const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv: false } });
-    return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy };
+    return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy, lockFile: c.lockFile };
   } catch (err) {
     if (err instanceof UsageError && where !== 'the command line') throw new UsageError(`${where}: ${err.message}`);
     throw err;

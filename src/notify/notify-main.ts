@@ -8,7 +8,6 @@ import { parseNotifyEvent } from './event.js';
 import { acquireLock } from './lock-file.js';
 import { runNotify, type NotifySpec } from './notify.js';
 
-export const DEFAULT_LOCK_FILE = '/run/lock/check-mysql-notify.lock';
 /** A notify run talks to a server that may be busy committing: longer than a check's 0.8 s. */
 const DEFAULT_NOTIFY_TIMEOUT_S = 5;
 
@@ -54,7 +53,7 @@ export async function notifyMain(argv: readonly string[], env: Env, deps: Notify
     const fields = { event: `${event.type} ${event.name} ${event.state}`, priority: event.priority, target: spec.connection.label };
     let release: () => void;
     try {
-      release = await acquireLock(str('lock-file') ?? DEFAULT_LOCK_FILE, deps.pid, catchUpTimeoutS * 1000 + 2 * timeoutMs + 10_000, deps.now);
+      release = await acquireLock(config.lockFile, deps.pid, event.state, catchUpTimeoutS * 1000 + 2 * timeoutMs + 10_000, deps.now);
     } catch (err) {
       const message = `${event.type} ${event.name} ${event.state}: ${(err as Error).message}`;
       await logEvent('error', fields, message, targets, deps);

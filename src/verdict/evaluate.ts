@@ -13,6 +13,8 @@ export interface Facts {
   readonly server?: ProbeResult<ServerInfo>;
   readonly replication?: ProbeResult<ReplicationChannel[]>;
   readonly vip?: { readonly address: string; readonly held: boolean };
+  /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
+  readonly promoting?: boolean;
 }
 
 export interface CheckLine {
@@ -54,7 +56,10 @@ export function evaluate(facts: Facts, policy: Policy): Verdict {
 
   if (role === 'writer' && readOnly) {
     const why = facts.vip?.held ? `holds VIP ${facts.vip.address}` : 'is judged as writer (--role writer)';
-    reasons.push(finding('writer-read-only', `${why} but ${roText(info)}: every write to it fails`));
+    // While the notify handler catches up, read-only is the plan, not a fault: failing now would
+    // hand the VIP back and forth until the relay log is applied.
+    if (facts.promoting) warnings.push(finding('promoting', `${why} with ${roText(info)} while the notify handler catches up`));
+    else reasons.push(finding('writer-read-only', `${why} but ${roText(info)}: every write to it fails`));
   }
   if (role === 'standby' && !readOnly && facts.vip) {
     warnings.push(finding('standby-writable', `does not hold VIP ${facts.vip.address} but read_only=OFF: writes that bypass the VIP would diverge`));

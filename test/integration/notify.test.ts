@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { BIN, codeOf, runCheck } from '../helpers/cli.js';
 import type { Server } from '../helpers/mariadb.js';
 import { startPair, waitForReplication, type Pair } from '../helpers/pair.js';
 import { describeWithMariadb } from '../helpers/suite.js';
@@ -110,6 +110,10 @@ describeWithMariadb('check-mysql notify against a real pair', () => {
     const promoting = notify(pair.b, 'MASTER', [...HELD, '--catchup-timeout', '20']);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await readOnly(pair.b)).toBe(true); // still waiting for the relay log
+    // Meanwhile the check reads the read-only VIP holder as promoting, not failed.
+    const check = await runCheck(['--no-defaults', '--no-syslog', '-h', '127.0.0.1', '-P', String(pair.b.port), '-u', pair.check.user, '--json', ...HELD, '--lock-file', join(dir, `lock-${pair.b.serverId}`)], { password: pair.check.password });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.json?.warnings.map(codeOf)).toContain('promoting');
     await blocker.query('ROLLBACK');
     const run = await promoting;
     expect(run.code, run.stdout + run.stderr).toBe(0);

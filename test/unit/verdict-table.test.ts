@@ -77,7 +77,11 @@ function lookup<T>(table: Record<string, T>, key: string, column: string): T {
   return table[key]!;
 }
 
-function caseFrom([, answers, readOnly, vip, replication, options]: string[]) {
+const PROMOTING = '(notify handler promoting)';
+
+function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
+  const promoting = cell === PROMOTING;
+  const options = promoting ? '' : cell;
   const policy = buildCheckConfig({
     argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : [])]),
     env: {},
@@ -94,6 +98,7 @@ function caseFrom([, answers, readOnly, vip, replication, options]: string[]) {
     connect: { ok: true, elapsedMs: 1 },
     server: { ok: true, value: server(readOnly === 'ON'), elapsedMs: 1 },
     replication: lookup(REPLICATION, replication!, 'replication'),
+    ...(promoting && { promoting: true }),
   };
   return { facts, policy };
 }
