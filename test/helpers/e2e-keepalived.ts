@@ -1,0 +1,337 @@
+// keepalived for the end-to-end topology, configured from the shipped examples
+// (examples/keepalived/VARIANT/node-X.conf) with only names, addresses and paths substituted,
+// so what the tests prove is what an operator installs. Also `keepalived -t` (config test) of
+// those files, and a runner for keepalived inside a host namespace.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './cli.js';
+import { inNetns } from './e2e-netns.js';
+import { findKeepalived, type VrrpState } from './keepalived.js';
+import { trackGroup, untrackGroup } from './reaper.js';
+
+const run = promisify(execFile);
+
+export const EXAMPLES_DIR = resolve(REPO_ROOT, 'examples', 'keepalived');
+export type Variant = 'oneshot' | 'daemon';
+export type NodeName = 'a' | 'b';
+export const VARIANTS: readonly Variant[] = ['oneshot', 'daemon'];
+export const NODES: readonly NodeName[] = ['a', 'b'];
+
+/** What the examples say, and what every rendering replaces. */
+export const EXAMPLE = {
+  addresses: { a: '192.0.2.11', b: '192.0.2.12' } as Record<NodeName, string>,
+  vip: '192.0.2.100',
+  iface: 'eth0',
+  node: '/usr/bin/node',
+  repo: '/opt/check-mysql',
+  runDir: '/run/check-mysql',
+  etcDir: '/etc/check-mysql',
+  scriptUser: 'keepalived_script',
+} as const;
+
+export function examplePath(variant: Variant, node: NodeName): string {
+  return join(EXAMPLES_DIR, variant, `node-${node}.conf`);
+}
+
+/**
+ * How keepalived's generic notify line is rendered:
+ *  - none: removed (keepalived then runs no notify at all);
+ *  - record: replaced by a recorder that appends "EPOCH_MS TYPE NAME STATE PRIORITY" to
+ *    `statesFile` (how tests read keepalived's transitions);
+ *  - example: the example's own command (paths substituted, plus --no-syslog, --log-file and
+ *    --lock-file in the node's dir), run through the same recorder, its stdout and stderr
+ *    appended to `notifyLog` (keepalived itself sends them to /dev/null).
+ */
+export type NotifyMode = 'none' | 'record' | 'example';
+
+export interface RenderOptions {
+  variant: Variant;
+  node: NodeName;
+  /** The node's directory: generated .cnf files, runtime files, recorder and logs live here. */
+  dir: string;
+  vrrp: 'multicast' | 'unicast';
+  notify: NotifyMode;
+  /** Node addresses and VIP, when they differ from the example's. */
+  addresses?: Record<NodeName, string>;
+  vip?: string;
+  iface?: string;
+}
+
+/** Paths inside a node's dir that a rendered config refers to. */
+export function nodePaths(dir: string) {
+  return {
+    etcDir: join(dir, 'etc'),
+    myCnf: join(dir, 'etc', 'my.cnf'),
+    notifyCnf: join(dir, 'etc', 'notify.cnf'),
+    runDir: join(dir, 'run'),
+    trackFile: join(dir, 'run', 'db1.track'),
+    statusFile: join(dir, 'run', 'db1.json'),
+    statesFile: join(dir, 'states'),
+    recorder: join(dir, 'notify-recorder.sh'),
+    notifyLog: join(dir, 'notify.log'),
+    notifyLock: join(dir, 'notify.lock'),
+    checkLog: join(dir, 'check.log'),
+  };
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Replaces an IPv4 address only where it is the whole address (192.0.2.1 never hits 192.0.2.11). */
+function replaceAddress(text: string, from: string, to: string): string {
+  return text.replace(new RegExp(`(?<![\\d.])${escape(from)}(?![\\d])`, 'g'), to);
+}
+
+function uncommentUnicast(text: string): string {
+  const block = /^(\s*)# (unicast_src_ip .*)\n\1# (unicast_peer \{)\n\1# (    \S+.*)\n\1# (\})$/m;
+  const m = block.exec(text);
+  if (!m) throw new Error('the example has no commented unicast block to enable');
+  const [whole, indent, src, peer, addr, close] = m as unknown as [string, string, string, string, string, string];
+  return text.replace(whole, [src, peer, addr, close].map((l) => `${indent}${l}`).join('\n'));
+}
+
+/**
+ * The example file for `variant`/`node` with names, addresses and paths substituted:
+ * /opt/check-mysql -> the repository, /run/check-mysql and /etc/check-mysql -> the node's dir,
+ * /usr/bin/node -> this Node, script_user -> root (no keepalived_script user on a test
+ * machine), eth0 -> `iface`. Test-only additions: --no-syslog and --log-file on the one-shot
+ * check, so a failing check leaves a line in the node's dir and none in the host's journal;
+ * and --lock-file in the node's dir on the check and on notify: the check reads the notify
+ * handler's lock (a MASTER run in progress makes a read-only VIP holder 'promoting'), and
+ * both "hosts" share this machine's /run/lock. Throws if a production path survives.
+ */
+export function renderExample(o: RenderOptions): string {
+  const p = nodePaths(o.dir);
+  let text = readFileSync(examplePath(o.variant, o.node), 'utf8');
+  if (o.vrrp === 'unicast') text = uncommentUnicast(text);
+
+  const notifyLine = /^(\s*)notify "([^"]+)"\s*$/m;
+  const notify = notifyLine.exec(text);
+  if (!notify) throw new Error(`${examplePath(o.variant, o.node)} has no generic notify line`);
+  if (o.notify === 'none') {
+    text = text.replace(notifyLine, '');
+  } else if (o.notify === 'record') {
+    text = text.replace(notifyLine, `$1notify "/bin/sh ${p.recorder}"`);
+  } else {
+    // keepalived appends TYPE NAME STATE PRIORITY after whatever the line holds.
+    const command = `${notify[2]} --no-syslog --log-file ${p.notifyLog} --lock-file ${p.notifyLock}`;
+    text = text.replace(notifyLine, `$1notify "/bin/sh ${p.recorder} ${command}"`);
+  }
+  const check = /(script ".*bin\/check-mysql --defaults-file=[^"]*)"/;
+  if (o.variant === 'oneshot' && !check.test(text)) throw new Error(`${examplePath(o.variant, o.node)} has no check-mysql vrrp_script line`);
+  text = text.replace(check, `$1 --no-syslog --log-file ${p.checkLog} --lock-file ${p.notifyLock}"`);
+
+  text = text
+    .split(EXAMPLE.repo).join(REPO_ROOT)
+    .split(EXAMPLE.runDir).join(p.runDir)
+    .split(EXAMPLE.etcDir).join(p.etcDir)
+    .split(EXAMPLE.node).join(process.execPath)
+    .replace(new RegExp(`script_user ${EXAMPLE.scriptUser}\\b`), 'script_user root')
+    .replace(new RegExp(`\\b(interface|dev) ${EXAMPLE.iface}\\b`, 'g'), `$1 ${o.iface ?? EXAMPLE.iface}`);
+  // Through placeholders, so that swapped addresses cannot overwrite each other.
+  const swaps: [string, string][] = [
+    [EXAMPLE.vip, o.vip ?? EXAMPLE.vip],
+    [EXAMPLE.addresses.a, o.addresses?.a ?? EXAMPLE.addresses.a],
+    [EXAMPLE.addresses.b, o.addresses?.b ?? EXAMPLE.addresses.b],
+  ];
+  swaps.forEach(([from], i) => (text = replaceAddress(text, from, `@@ADDR${i}@@`)));
+  swaps.forEach(([, to], i) => (text = text.split(`@@ADDR${i}@@`).join(to)));
+
+  for (const leftover of ['/opt/', EXAMPLE.runDir, EXAMPLE.etcDir, EXAMPLE.scriptUser]) {
+    if (text.includes(leftover)) throw new Error(`rendered ${o.variant}/node-${o.node}.conf still refers to ${leftover}`);
+  }
+  return text;
+}
+
+/**
+ * The notify recorder: appends "EPOCH_MS TYPE NAME STATE PRIORITY" to the states file, then
+ * (when a command precedes keepalived's four arguments) runs that command, appending its
+ * output and exit code to `notifyLog`.
+ */
+export function writeRecorder(dir: string): void {
+  const p = nodePaths(dir);
+  writeFileSync(p.statesFile, '');
+  writeFileSync(
+    p.recorder,
+    [
+      '#!/bin/sh',
+      '# notify recorder: keepalived appends TYPE NAME STATE PRIORITY to whatever precedes them.',
+      'n=$#',
+      '[ "$n" -ge 4 ] || exit 1',
+      'eval "type=\\${$((n - 3))} name=\\${$((n - 2))} state=\\${$((n - 1))} prio=\\${$n}"',
+      `echo "$(date +%s%3N) $type $name $state $prio" >> '${p.statesFile}'`,
+      'if [ $# -gt 4 ]; then',
+      `  echo "$(date +%s%3N) run: $*" >> '${p.notifyLog}'`,
+      `  "$@" >> '${p.notifyLog}' 2>&1`,
+      '  rc=$?',
+      `  echo "$(date +%s%3N) exit $rc" >> '${p.notifyLog}'`,
+      '  exit $rc',
+      'fi',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(p.recorder, 0o755);
+}
+
+export interface ConfigTest {
+  code: number;
+  /** keepalived's messages (it reports on stderr), trimmed. */
+  output: string;
+}
+
+/**
+ * `keepalived -t -f FILE` (2.2.7: --config-test[=LOG_FILE], report on stderr, exit 0 when the
+ * file is clean). It checks that the interface exists and that script executables are there
+ * and secure, so run it in the namespace the config is for (`netns`).
+ */
+export async function configTest(file: string, netns?: string): Promise<ConfigTest> {
+  const keepalived = findKeepalived();
+  if (!keepalived) throw new Error('keepalived not found');
+  const [command, args] = netns ? inNetns(netns, keepalived, ['-t', '-f', file]) : [keepalived, ['-t', '-f', file]];
+  try {
+    const { stdout, stderr } = await run(command, args, { timeout: 10_000 });
+    return { code: 0, output: `${stdout}${stderr}`.trim() };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() };
+  }
+}
+
+export interface Transition {
+  /** Epoch ms, taken by the recorder when keepalived ran it. */
+  at: number;
+  type: string;
+  name: string;
+  state: VrrpState;
+  priority: number;
+}
+
+/** The recorder's lines, in time order (keepalived may run notify scripts out of order). */
+export function readTransitions(statesFile: string): Transition[] {
+  let text = '';
+  try {
+    text = readFileSync(statesFile, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .map((l) => /^(\d{13}) (\S+) (\S+) (MASTER|BACKUP|FAULT|STOP|DELETED) (\d+)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ at: Number(m[1]), type: m[2] as string, name: m[3] as string, state: m[4] as VrrpState, priority: Number(m[5]) }))
+    .sort((x, y) => x.at - y.at);
+}
+
+/** keepalived running in a host namespace with a rendered config, console log captured. */
+export class NsKeepalived {
+  readonly pid: number;
+  private output = '';
+  private done = false;
+  private readonly exited: Promise<void>;
+
+  private constructor(child: ChildProcess, readonly netns: string, readonly conf: string, readonly dir: string) {
+    if (child.pid === undefined) throw new Error('keepalived did not start');
+    this.pid = child.pid;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
+    this.exited = new Promise((done) =>
+      child.once('exit', () => {
+        this.done = true;
+        untrackGroup(this.pid);
+        done();
+      }),
+    );
+  }
+
+  /** Starts keepalived on `conf` in `netns`; resolves once it logs "Startup complete". */
+  static async start(netns: string, conf: string, dir: string): Promise<NsKeepalived> {
+    const keepalived = findKeepalived();
+    if (!keepalived) throw new Error('keepalived not found');
+    const [command, args] = inNetns(netns, keepalived, [
+      '-f', conf, '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid'),
+      '--dont-fork', '--log-console', '--no-syslog',
+    ]);
+    // Own process group: the reaper then also gets the VRRP child (its cmdline names `conf` too).
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) trackGroup(child.pid, conf);
+    const ka = new NsKeepalived(child, netns, conf, dir);
+    try {
+      await ka.waitForLog(/Startup complete/, 10_000);
+    } catch (err) {
+      await ka.stop();
+      throw err;
+    }
+    return ka;
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  transitions(): Transition[] {
+    return readTransitions(nodePaths(this.dir).statesFile);
+  }
+
+  /** The first recorded `state` at or after epoch ms `since`. */
+  async waitForState(state: VrrpState, since: number, timeoutMs: number): Promise<Transition> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.transitions().find((t) => t.state === state && t.at >= since);
+      if (found) return found;
+      if (this.done) throw new Error(`keepalived exited while waiting for ${state}\n${this.describe()}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for keepalived to enter ${state}\n${this.describe()}`);
+      await sleep(10);
+    }
+  }
+
+  async waitForLog(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output)) {
+      if (this.done) throw new Error(`keepalived exited before logging ${pattern}\n${this.describe()}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for keepalived to log ${pattern}\n${this.describe()}`);
+      await sleep(20);
+    }
+  }
+
+  describe(): string {
+    const states = this.transitions().map((t) => `${t.at} ${t.state}`).join(', ') || '(none)';
+    const lines = this.output.trim().split('\n').slice(-40).join('\n');
+    return `keepalived in ${this.netns} (pid ${this.pid}, ${this.done ? 'exited' : 'running'}), ${this.conf}\nstates: ${states}\nconsole (last 40 lines):\n${lines}`;
+  }
+
+  /** SIGTERM (keepalived drops the VIP, runs notify STOP and exits), SIGKILL after 5 s. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.done) return this.exited;
+    try {
+      process.kill(this.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const timer = setTimeout(() => this.killAll(), 5_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  private killAll(): void {
+    const pids = [this.pid];
+    try {
+      pids.push(Number(readFileSync(join(this.dir, 'vrrp.pid'), 'utf8').trim()));
+    } catch {
+      /* no VRRP child recorded */
+    }
+    for (const pid of pids) {
+      try {
+        // Only a process that still runs our config: never a recycled pid.
+        if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.conf)) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
