@@ -6,15 +6,22 @@
 // check over multicast VRRP with async replication (the seed's setup), and the daemon (track
 // file + freshness guard) over unicast VRRP with semi-synchronous replication.
 //
-// No notify handler yet: the tests make the new VIP holder writable by hand (handPromote),
-// which is what `check-mysql notify` will do on MASTER. keepalived's notify runs a recorder
-// only, which timestamps each transition.
+// The example configs' notify handler (check-mysql notify, run through a recorder that also
+// timestamps each transition) makes the new VIP holder writable once it has caught up.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns } from '../helpers/cli.js';
 import { waitForAckAfter } from '../helpers/e2e-client.js';
 import { readTransitions, nodePaths } from '../helpers/e2e-keepalived.js';
 import { other, Topology, type TopologyOptions } from '../helpers/e2e-topology.js';
 import { describeWithKeepalived } from '../helpers/keepalived.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Waits until the node's mysqld is writable (the notify handler's MASTER work); epoch ms. */
+async function waitWritable(topo: Topology, node: 'a' | 'b', timeoutMs = 15_000): Promise<number> {
+  const server = topo.nodes[node].server;
+  await waitFor(`node ${node} writable (read_only=OFF by check-mysql notify)`, async () => ['0', 'OFF'].includes(await server.variable('read_only')), { timeoutMs, intervalMs: 5 });
+  return Date.now();
+}
 
 /** keepalived's vrrp_script interval (examples: interval 1, fall 2, rise 2, advert_int 1). */
 const INTERVAL_MS = 1_000;
@@ -37,14 +44,14 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   {
     label: 'one-shot check, multicast VRRP, async replication',
-    options: { variant: 'oneshot', vrrp: 'multicast', notify: 'record' },
+    options: { variant: 'oneshot', vrrp: 'multicast', notify: 'example' },
     // fall 2 at interval 1 (plus up to one interval of phase and a check's run), then the skew.
     vipMovesWithinMs: 3 * INTERVAL_MS + 1_000 + 1_500,
     lossless: false,
   },
   {
     label: 'daemon + freshness guard, unicast VRRP, semi-sync replication',
-    options: { variant: 'daemon', vrrp: 'unicast', notify: 'record', semiSync: { timeoutMs: 1_000 } },
+    options: { variant: 'daemon', vrrp: 'unicast', notify: 'example', semiSync: { timeoutMs: 1_000 } },
     // The daemon sees the held connection close at once; then inotify and the skew (0.61 s).
     vipMovesWithinMs: 2_500,
     lossless: true,
@@ -81,9 +88,8 @@ for (const scenario of SCENARIOS) {
     it(`exactly one node takes the VIP, and the other hears its ${scenario.options.vrrp} adverts and stays BACKUP`, async () => {
       const topo = t();
       const holder = await topo.waitForSingleHolder(FIRST_MASTER_WITHIN_MS);
-      // The notify handler's job on MASTER; by hand until it exists. Within fall x interval, or
-      // the check (VIP held with read_only=ON: writer-read-only) takes the holder to FAULT.
-      await topo.handPromote(holder.node);
+      // The example config's notify handler (check-mysql notify) makes the new holder writable.
+      await waitWritable(topo, holder.node);
       const peer = other(holder.node);
 
       // Longer than 3 x advert_int + skew: a BACKUP that heard no advert would become MASTER too.
@@ -131,8 +137,8 @@ for (const scenario of SCENARIOS) {
 
       const killedAt = topo.killMysqld(old);
       const moved = await topo.waitForVip(`the VIP on node ${next} only`, (h) => h.length === 1 && h[0] === next, scenario.vipMovesWithinMs + 5_000);
-      // What `check-mysql notify` will do on MASTER (catch up, then read_only=OFF); by hand for now.
-      const promotedAt = await topo.handPromote(next);
+      // check-mysql notify on MASTER: catch up, then read_only=OFF.
+      const promotedAt = await waitWritable(topo, next);
       const newId = topo.nodes[next].server.serverId;
       const first = await waitForAckAfter(writer, killedAt, 10_000, newId);
       // A second of writes on the new holder, then the writer stops.
@@ -147,7 +153,7 @@ for (const scenario of SCENARIOS) {
       report(`kill -9 mysqld on ${old} -> keepalived FAULT on ${old}: ${fault ? fault.at - killedAt : '?'} ms`);
       report(`kill -9 mysqld on ${old} -> keepalived MASTER on ${next}: ${master ? master.at - killedAt : '?'} ms`);
       report(`kill -9 mysqld on ${old} -> VIP seen on ${next} (polled every 20 ms): ${moved.at - killedAt} ms`);
-      report(`kill -9 mysqld on ${old} -> ${next} caught up and read_only=OFF (by hand): ${promotedAt - killedAt} ms`);
+      report(`kill -9 mysqld on ${old} -> ${next} caught up and read_only=OFF (check-mysql notify): ${promotedAt - killedAt} ms`);
       report(`kill -9 mysqld on ${old} -> first acked write through the VIP (on ${next}): ${Math.round(first.at - killedAt)} ms`);
       report(`that write: connect ${first.connectMs === undefined ? '(held connection)' : `${Math.round(first.connectMs)} ms`}, INSERT ${Math.round(first.queryMs)} ms`);
       report(`write gap (last ack from ${old} -> first from ${next}): ${lastAckBefore ? Math.round(first.at - lastAckBefore.at) : '?'} ms; acks from ${old} that arrived after the kill: ${oldAcksAfterKill}`);
