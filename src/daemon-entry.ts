@@ -1,7 +1,7 @@
 /** What bin/check-mysql loads for `check-mysql daemon ...` (a bundle of its own, off the one-shot path). */
 import type { Env } from './config/config.js';
 import { createLogger, loadDaemonConfig, markFault, runDaemon, type DaemonDeps } from './daemon/daemon.js';
-import { UsageError } from './usage-error.js';
+import { exitCodeOf } from './usage-error.js';
 
 export { nodeDaemonDeps } from './daemon/node-daemon-deps.js';
 
@@ -12,7 +12,7 @@ export interface DaemonIo {
 
 /** `check-mysql daemon ...`: returns the exit code once the daemon stops. Never throws. */
 export async function daemonMain(argv: readonly string[], env: Env, deps: DaemonDeps, io: DaemonIo): Promise<number> {
-  try {
+  return exitCodeOf('check-mysql daemon', io.stderr, async () => {
     if (argv.includes('--help')) {
       const { renderHelp } = await import('./cli/help.js');
       io.stdout(`${await renderHelp(100, 'daemon')}\n`);
@@ -20,13 +20,6 @@ export async function daemonMain(argv: readonly string[], env: Env, deps: Daemon
     }
     const config = loadDaemonConfig(argv, env, deps);
     if (argv.includes('--mark-fault')) return markFault(config, deps, createLogger(deps.logDestination));
-    return await runDaemon(config, argv, env, deps);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`check-mysql daemon: ${err.message}\n`);
-      return 2;
-    }
-    io.stderr(`check-mysql daemon: internal error: ${(err as Error)?.message ?? String(err)}\n`);
-    return 1;
-  }
+    return runDaemon(config, argv, env, deps);
+  });
 }

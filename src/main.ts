@@ -7,7 +7,7 @@ import { logUnhealthy } from './log/failure-log.js';
 import { formatHuman } from './output/human.js';
 import { formatJson } from './output/json.js';
 import { formatNagios } from './output/nagios.js';
-import { UsageError } from './usage-error.js';
+import { exitCodeOf } from './usage-error.js';
 import pkg from '../package.json';
 
 export const EXIT = { HEALTHY: 0, UNHEALTHY: 1, USAGE: 2 } as const;
@@ -24,18 +24,8 @@ export interface MainDeps extends CheckDeps, LogSinks {
 }
 
 /** The one-shot check. Returns the exit code; never throws, never exits. */
-export async function main(argv: readonly string[], env: Env, deps: MainDeps): Promise<number> {
-  try {
-    return await run(argv, env, deps);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      deps.stderr(`check-mysql: ${err.message}\n`);
-      return EXIT.USAGE;
-    }
-    // Never fail open: an unexpected error is an unhealthy result, not a pass.
-    deps.stderr(`check-mysql: internal error: ${(err as Error)?.message ?? String(err)}\n`);
-    return EXIT.UNHEALTHY;
-  }
+export function main(argv: readonly string[], env: Env, deps: MainDeps): Promise<number> {
+  return exitCodeOf('check-mysql', deps.stderr, () => run(argv, env, deps));
 }
 
 async function run(argv: readonly string[], env: Env, deps: MainDeps): Promise<number> {

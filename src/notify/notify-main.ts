@@ -3,7 +3,7 @@ import { findOption, onlyFor, takes } from '../cli/options.js';
 import { buildCheckConfig, seconds, type Env } from '../config/config.js';
 import { logEvent } from '../log/event-log.js';
 import type { MainDeps } from '../main.js';
-import { UsageError } from '../usage-error.js';
+import { UsageError, exitCodeOf } from '../usage-error.js';
 import { parseNotifyEvent } from './event.js';
 import { acquireLock } from './lock-file.js';
 import { runNotify, type NotifySpec } from './notify.js';
@@ -16,8 +16,8 @@ export interface NotifyDeps extends MainDeps {
 }
 
 /** `check-mysql notify [options] TYPE NAME STATE [PRIORITY]`, as keepalived's generic notify calls it. */
-export async function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps): Promise<number> {
-  try {
+export function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps): Promise<number> {
+  return exitCodeOf('check-mysql notify', deps.stderr, async () => {
     const parsed = parseArgv(argv);
     if (parsed.passwordOnArgv) deps.hideArgv();
     if (parsed.options.get('help') === true) {
@@ -71,12 +71,5 @@ export async function notifyMain(argv: readonly string[], env: Env, deps: Notify
     } finally {
       release();
     }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      deps.stderr(`check-mysql notify: ${err.message}\n`);
-      return 2;
-    }
-    deps.stderr(`check-mysql notify: internal error: ${(err as Error)?.message ?? String(err)}\n`);
-    return 1;
-  }
+  });
 }

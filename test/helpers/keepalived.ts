@@ -4,12 +4,12 @@
 // (weight 0, init_fail). A generic notify script appends "EPOCH_MS STATE" to a file, which is
 // how the tests read keepalived's state transitions.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, chmodSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './cli.js';
-import { findBinaries } from './mariadb.js';
+import { findBinaries, findExecutable } from './mariadb.js';
 import { findIp } from './netns.js';
 import { trackGroup, untrackGroup } from './reaper.js';
 
@@ -20,15 +20,7 @@ export const VIP = '192.0.2.10/24';
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 
 export function findKeepalived(): string | undefined {
-  for (const candidate of ['/usr/sbin/keepalived', '/sbin/keepalived', '/usr/local/sbin/keepalived']) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      /* try the next one */
-    }
-  }
-  return undefined;
+  return findExecutable('keepalived');
 }
 
 /** Why these tests cannot run here, or undefined when they can. */

@@ -33,7 +33,8 @@ const INNODB_ARGS = ['--innodb-log-file-size=8M', '--innodb-buffer-pool-size=32M
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-function findExecutable(name: string): string | undefined {
+/** The first executable `name` on PATH or in the sbin/bin directories root's PATH has. */
+export function findExecutable(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
   for (const dir of dirs) {
     if (!dir) continue;
