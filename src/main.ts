@@ -16,7 +16,7 @@ export const EXIT = { HEALTHY: 0, UNHEALTHY: 1, USAGE: 2 } as const;
 export interface MainDeps extends CheckDeps, LogSinks {
   readonly fs: OptionFileSystem;
   readonly home?: string;
-  readonly loginName?: string;
+  readonly loginName?: () => string | undefined;
   stdout(text: string): void;
   stderr(text: string): void;
   /** Overwrites the process title, so a password given in argv leaves `ps`. */

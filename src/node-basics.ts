@@ -8,24 +8,26 @@ import { promotionInProgress } from './notify/lock-file.js';
 export interface NodeBasics {
   readonly fs: OptionFileSystem;
   readonly home?: string;
-  readonly loginName?: string;
+  readonly loginName?: () => string | undefined;
   readonly networkInterfaces: () => InterfaceTable;
   /** Milliseconds, monotonic. The global performance, not node:perf_hooks (~1 ms to load). */
   readonly now: () => number;
   readonly promotionInProgress: (lockFile: string) => boolean;
 }
 
-export function nodeBasics(): NodeBasics {
-  let loginName: string | undefined;
+function loginName(): string | undefined {
   try {
-    loginName = userInfo().username;
+    return userInfo().username;
   } catch {
-    loginName = undefined; // no passwd entry (a container's arbitrary uid): fall back to USER
+    return undefined; // no passwd entry (a container's arbitrary uid): the caller falls back
   }
+}
+
+export function nodeBasics(): NodeBasics {
   return {
     fs: { readFile: (path) => readFileSync(path, 'utf8'), readDir: (path) => readdirSync(path) },
     home: homedir(),
-    ...(loginName && { loginName }),
+    loginName,
     networkInterfaces,
     now: () => performance.now(),
     promotionInProgress,

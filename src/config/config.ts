@@ -51,7 +51,8 @@ export interface ConfigInputs {
   readonly env: Env;
   readonly fs: OptionFileSystem;
   readonly home?: string;
-  readonly loginName?: string;
+  /** The login name, asked for only when no user is given (getpwuid costs ~0.3 ms). */
+  readonly loginName?: () => string | undefined;
 }
 
 /** Flags + environment + option files -> a frozen config, or a UsageError naming what is wrong. */
@@ -86,7 +87,7 @@ export function buildCheckConfig({ argv, env, fs, home, loginName }: ConfigInput
     port: pick('port', 'MYSQL_TCP_PORT'),
     socket: pick('socket', 'MYSQL_UNIX_PORT'),
     protocol: pick('protocol'),
-    user: pick('user', 'USER') ?? loginName ?? 'root',
+    user: pick('user', 'USER') ?? loginName?.() ?? 'root',
     password: str('password') ?? files.get('password') ?? env.MYSQL_PWD,
   });
 

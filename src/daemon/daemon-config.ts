@@ -29,7 +29,7 @@ export interface DaemonConfigInputs {
   readonly env: Env;
   readonly fs: OptionFileSystem;
   readonly home?: string;
-  readonly loginName?: string;
+  readonly loginName?: () => string | undefined;
 }
 
 const DEFAULTS = { listen: '127.0.0.1:9797', interval: '1', rise: '2', fall: '2' };

@@ -21,7 +21,7 @@ export type DaemonSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 export interface DaemonDeps extends MonitorDeps {
   readonly fs: OptionFileSystem;
   readonly home?: string;
-  readonly loginName?: string;
+  readonly loginName?: () => string | undefined;
   readonly pid: number;
   /** Atomic replace (temp file + rename in the same directory); may throw. */
   writeFile(path: string, content: string): void;

@@ -10,7 +10,7 @@ const FIXTURES = join(__dirname, '..', 'fixtures', 'option-files');
 const realFs = { readFile: (p: string) => readFileSync(p, 'utf8'), readDir: (p: string) => readdirSync(p) };
 
 function config(args: string[], env: Env = {}) {
-  return buildCheckConfig({ argv: parseArgv(args), env, fs: realFs, loginName: 'login' });
+  return buildCheckConfig({ argv: parseArgv(args), env, fs: realFs, loginName: () => 'login' });
 }
 
 function usageError(args: string[], env: Env = {}): string {

@@ -7,7 +7,7 @@ import { UsageError } from '../../src/usage-error.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'daemon-configs');
 const fs = { readFile: (p: string) => readFileSync(p, 'utf8'), readDir: (p: string) => readdirSync(p) };
-const load = (args: string[]) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: 'login' });
+const load = (args: string[]) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: () => 'login' });
 
 function errorOf(args: string[]): string {
   try {
