@@ -119,6 +119,32 @@ for (const scenario of SCENARIOS) {
       expect(await topo.lostAcks(writer.acks, holder)).toEqual([]);
     });
 
+    it('SIGSTOP of mysqld on the VIP holder moves the VIP; resumed, the old writer rejoins read-only and the VIP stays (nopreempt)', async () => {
+      const topo = t();
+      const [old] = await topo.vipHolders();
+      if (!old) throw new Error(`no VIP holder\n${topo.describe()}`);
+      const next = other(old);
+      const stoppedAt = Date.now();
+      topo.nodes[old].server.kill('SIGSTOP');
+      let resumed = false;
+      try {
+        const moved = await topo.waitForVip(`the VIP on node ${next} only`, (h) => h.length === 1 && h[0] === next, 20_000);
+        const writableAt = await waitWritable(topo, next, 20_000);
+        report(`SIGSTOP mysqld on ${old} -> VIP seen on ${next}: ${moved.at - stoppedAt} ms; writable: ${writableAt - stoppedAt} ms`);
+        topo.nodes[old].server.kill('SIGCONT');
+        resumed = true;
+        // The old writer comes back: its notify (or its own check's BACKUP) makes it read-only,
+        // it catches up from the new writer, and nopreempt keeps the VIP where it is.
+        await waitFor(`node ${old} read-only again`, async () => ['1', 'ON'].includes(await topo.nodes[old].server.variable('read_only')), { timeoutMs: 20_000, intervalMs: 50 });
+        const samples = await topo.sampleVip(3_000);
+        expect(samples.every((x) => x.holders.length === 1 && x.holders[0] === next), topo.describe()).toBe(true);
+        expect(['0', 'OFF']).toContain(await topo.nodes[next].server.variable('read_only'));
+        report(`SIGCONT ${old} -> read-only standby again, VIP stayed on ${next} for 3 s of sampling`);
+      } finally {
+        if (!resumed) topo.nodes[old].server.kill('SIGCONT');
+      }
+    }, 90_000);
+
     it('kill -9 of mysqld on the VIP holder moves the VIP to the other node, and writes resume there', async () => {
       const topo = t();
       const [old] = await topo.vipHolders();
