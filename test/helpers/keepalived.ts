@@ -7,11 +7,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './cli.js';
 import { findBinaries, findExecutable } from './mariadb.js';
 import { findIp } from './netns.js';
 import { trackGroup, untrackGroup } from './reaper.js';
+import { describeNeeding } from './suite.js';
 
 export const FRESH_GUARD = resolve(REPO_ROOT, 'bin', 'check-mysql-fresh');
 /** TEST-NET-1 (RFC 5737), inside the test's namespace only. */
@@ -34,10 +34,6 @@ export function keepalivedMissing(): string | undefined {
   return undefined;
 }
 
-function inCI(env: NodeJS.ProcessEnv): boolean {
-  const ci = env.CI?.toLowerCase();
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-}
 
 /**
  * describe() for suites that need keepalived, ip, root and MariaDB. Locally, without them, the
@@ -45,10 +41,7 @@ function inCI(env: NodeJS.ProcessEnv): boolean {
  * cannot turn the suite green.
  */
 export function describeWithKeepalived(name: string, body: () => void): void {
-  const missing = keepalivedMissing();
-  if (missing === undefined) describe(name, body);
-  else if (inCI(process.env)) describe(name, () => it('has keepalived, ip, root and mariadbd (required under CI)', () => expect.fail(`CI is set but ${missing}`)));
-  else describe.skip(`${name} [skipped: ${missing}]`, body);
+  describeNeeding(keepalivedMissing(), name, body);
 }
 
 export interface KeepalivedFiles {

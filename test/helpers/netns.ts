@@ -18,7 +18,8 @@ const run = promisify(execFile);
 export const NETNS_ADDRESS = '192.0.2.1/24';
 /** The interface keepalived's vrrp_instance uses inside the namespace. */
 export const NETNS_INTERFACE = 'd0';
-const NAME = /^cmtest-\d+-\d+$/;
+/** The only namespace names our tests create, and so the only ones ever deleted. */
+export const TEST_NETNS_NAME = /^(cmtest-\d+-\d+|cme-\d+-(a|b|client|br))$/;
 
 export function findIp(): string | undefined {
   for (const candidate of ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip']) {
@@ -45,11 +46,12 @@ let counter = 0;
 // Plain JS for `node -e`: ignores terminal signals, deletes the namespaces it was told of at EOF.
 const WATCHDOG_SOURCE = String.raw`
 const { spawnSync } = require('child_process');
-const [ip] = process.argv.slice(1);
+const [ip, pattern] = process.argv.slice(1);
+const owned = new RegExp(pattern);
 const names = new Set(); let buf = '';
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
 function reap() {
-  for (const name of names) if (/^cmtest-\d+-\d+$/.test(name)) spawnSync(ip, ['netns', 'del', name], { stdio: 'ignore' });
+  for (const name of names) if (owned.test(name)) spawnSync(ip, ['netns', 'del', name], { stdio: 'ignore' });
   process.exit(0);
 }
 process.stdin.setEncoding('utf8');
@@ -70,7 +72,7 @@ function deleteNow(): void {
 
 function tell(line: string): void {
   if (!watchdog) {
-    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, ip()], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE, ip(), TEST_NETNS_NAME.source], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     watchdog.unref();
     // The pipe must not keep the test process alive; it closes when we die.
     (watchdog.stdin as unknown as { unref(): void }).unref();
@@ -87,31 +89,47 @@ export interface Netns {
   remove(): Promise<void>;
 }
 
+async function namespaces(): Promise<string[]> {
+  const { stdout } = await run(ip(), ['netns', 'list']);
+  return stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n !== '');
+}
+
+/**
+ * `ip netns add NAME` with lo up, tracked so that it is deleted however the test process ends
+ * (the 'exit' hook, or the detached watchdog when the process is SIGKILLed).
+ */
+export async function addTrackedNetns(name: string): Promise<void> {
+  if (!TEST_NETNS_NAME.test(name)) throw new Error(`bad namespace name ${name}`);
+  if ((await namespaces()).includes(name)) throw new Error(`network namespace ${name} already exists`);
+  // Tracked before it exists: a crash between the two must not leak it.
+  live.add(name);
+  tell(`add ${name}`);
+  await run(ip(), ['netns', 'add', name]);
+  await run(ip(), ['-n', name, 'link', 'set', 'lo', 'up']);
+}
+
+/** `ip netns del NAME` for a tracked namespace; idempotent. */
+export async function deleteTrackedNetns(name: string): Promise<void> {
+  if (!live.has(name)) return;
+  try {
+    await run(ip(), ['netns', 'del', name]);
+  } catch (err) {
+    if ((await namespaces()).includes(name)) throw err;
+  }
+  live.delete(name);
+  tell(`del ${name}`);
+}
+
 /**
  * A fresh namespace with lo up and a veth pair d0/d1, 192.0.2.1/24 on d0. A veth pair rather
  * than a dummy interface: some kernels (this machine's among them) have no dummy driver.
  */
 export async function createNetns(): Promise<Netns> {
   const name = `cmtest-${process.pid}-${++counter}`;
-  if (!NAME.test(name)) throw new Error(`bad namespace name ${name}`);
-  // Tracked before it exists: a crash between the two must not leak it.
-  live.add(name);
-  tell(`add ${name}`);
-  const remove = async (): Promise<void> => {
-    if (!live.has(name)) return;
-    try {
-      await run(ip(), ['netns', 'del', name]);
-    } catch (err) {
-      const { stdout } = await run(ip(), ['netns', 'list']);
-      if (stdout.split('\n').some((l) => l.split(' ')[0] === name)) throw err;
-    }
-    live.delete(name);
-    tell(`del ${name}`);
-  };
+  const remove = () => deleteTrackedNetns(name);
   try {
-    await run(ip(), ['netns', 'add', name]);
+    await addTrackedNetns(name);
     for (const args of [
-      ['link', 'set', 'lo', 'up'],
       ['link', 'add', NETNS_INTERFACE, 'type', 'veth', 'peer', 'name', 'd1'],
       ['link', 'set', 'd1', 'up'],
       ['link', 'set', NETNS_INTERFACE, 'up'],

@@ -1,27 +1,24 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findBinaries } from './mariadb.js';
 
-function inCI(env: NodeJS.ProcessEnv): boolean {
+export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI?.toLowerCase();
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 }
 
 /**
- * describe() for suites that need real MariaDB binaries. Locally, without
- * them, the suite is skipped with a one-line reason; under CI it fails, so a
- * runner image that lost mariadb-server cannot turn the suite green.
+ * The one home of "this suite needs a real tool": `missing` is why it cannot run here, or
+ * undefined when it can. Locally the suite is then skipped with that one-line reason; under CI
+ * it fails instead, so a runner image that lost a package cannot turn the suite green.
  */
+export function describeNeeding(missing: string | undefined, name: string, body: () => void): void {
+  if (missing === undefined) describe(name, body);
+  else if (inCI()) describe(name, () => it(`has what it needs (required under CI): ${missing}`, () => expect.fail(`CI is set but ${missing}`)));
+  else describe.skip(`${name} [skipped: ${missing}]`, body);
+}
+
+/** describe() for suites that need real MariaDB binaries. */
 export function describeWithMariadb(name: string, body: () => void): void {
   const found = findBinaries();
-  if (typeof found !== 'string') {
-    describe(name, body);
-  } else if (inCI(process.env)) {
-    describe(name, () => {
-      it('has mariadbd available (required under CI)', () => {
-        throw new Error(`CI is set but ${found}`);
-      });
-    });
-  } else {
-    describe.skip(`${name} [skipped: ${found}]`, body);
-  }
+  describeNeeding(typeof found === 'string' ? found : undefined, name, body);
 }

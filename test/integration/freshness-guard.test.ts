@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { trackDir, trackPid, untrackDir, untrackPid } from '../helpers/reaper.js';
 import { waitFor } from '../helpers/wait.js';
+import { describeNeeding } from '../helpers/suite.js';
 
 const GUARD = resolve(REPO_ROOT, 'bin', 'check-mysql-fresh');
-const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 const isRoot = process.getuid?.() === 0;
 
 function onPath(tool: string): boolean {
@@ -24,9 +24,7 @@ function onPath(tool: string): boolean {
 
 /** Runs `body` when `ready` is true; else skips locally and fails under CI (a lost tool must not turn the suite green). */
 function describeIf(ready: boolean, why: string, name: string, body: () => void): void {
-  if (ready) describe(name, body);
-  else if (inCI) describe(name, () => it(`has what it needs (required under CI): ${why}`, () => expect.fail(`CI is set but ${why}`)));
-  else describe.skip(`${name} [skipped: ${why}]`, body);
+  describeNeeding(ready ? undefined : why, name, body);
 }
 
 interface GuardRun {

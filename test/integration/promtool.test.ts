@@ -16,7 +16,7 @@ import { connectMysql } from '../../src/db/mysql.js';
 import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
 import { makeTempDir, removeTempDir, type Server } from '../helpers/mariadb.js';
 import { startPair, waitForThreads, type Pair } from '../helpers/pair.js';
-import { describeWithMariadb } from '../helpers/suite.js';
+import { describeNeeding, describeWithMariadb } from '../helpers/suite.js';
 
 const RULES = resolve(__dirname, '..', '..', 'deploy', 'prometheus', 'check-mysql-alerts.yml');
 const ALERTS = [
@@ -51,18 +51,11 @@ function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-function inCI(env: NodeJS.ProcessEnv): boolean {
-  const ci = env.CI?.toLowerCase();
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-}
-
 /** Like describeWithMariadb, for promtool too: skipped locally without it, failing under CI. */
 function describeWithPromtool(name: string, body: (promtool: string) => void): void {
   const promtool = findExecutable('promtool');
-  const missing = 'promtool not found on PATH (Debian: apt-get install prometheus)';
   if (promtool) describeWithMariadb(name, () => body(promtool));
-  else if (inCI(process.env)) describe(name, () => it('has promtool available (required under CI)', () => expect.fail(`CI is set but ${missing}`)));
-  else describe.skip(`${name} [skipped: ${missing}]`, () => body(''));
+  else describeNeeding('promtool not found on PATH (Debian: apt-get install prometheus)', name, () => body(''));
 }
 
 interface Run {

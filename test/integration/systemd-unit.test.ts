@@ -10,10 +10,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { trackDir, untrackDir } from '../helpers/reaper.js';
+import { describeNeeding } from '../helpers/suite.js';
 
 const UNIT = resolve(REPO_ROOT, 'systemd', 'check-mysql.service');
 const TEXT = readFileSync(UNIT, 'utf8');
-const inCI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 const hasAnalyze = spawnSync('systemd-analyze', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** Exposure in tenths, as `--threshold` takes it: 11 means 1.1. */
@@ -92,12 +92,7 @@ describe('check-mysql.service keeps the daemon contract', () => {
 });
 
 function describeWithAnalyze(name: string, body: () => void): void {
-  if (hasAnalyze) describe(name, body);
-  else if (inCI) {
-    describe(name, () => {
-      it('has systemd-analyze (required under CI; Debian: systemd)', () => expect.fail('CI is set but systemd-analyze is missing'));
-    });
-  } else describe.skip(`${name} [skipped: systemd-analyze missing; Debian: apt-get install systemd]`, body);
+  describeNeeding(hasAnalyze ? undefined : 'systemd-analyze missing; Debian: apt-get install systemd', name, body);
 }
 
 describeWithAnalyze('check-mysql.service under systemd-analyze', () => {
