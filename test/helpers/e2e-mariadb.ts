@@ -9,10 +9,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createConnection, type Connection } from 'mysql2/promise';
 import { findBinaries, makeTempDir, removeTempDir, type Row } from './mariadb.js';
 import { inNetns } from './e2e-netns.js';
 import { trackGroup, trackPid, untrackGroup, untrackPid } from './reaper.js';
+import { RootSql } from './root-sql.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -87,7 +87,7 @@ function tail(file: string, lines = 25): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-export class NsServer {
+export class NsServer extends RootSql {
   readonly netns: string;
   readonly serverId: number;
   readonly address: string;
@@ -99,9 +99,9 @@ export class NsServer {
   private readonly args: string[];
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
-  private conn: Connection | undefined;
 
   private constructor(dir: string, opts: NsServerOptions) {
+    super();
     this.netns = opts.netns;
     this.serverId = opts.serverId;
     this.address = opts.address;
@@ -195,56 +195,15 @@ export class NsServer {
     }
   }
 
-  private async rootConnection(): Promise<Connection> {
-    if (!this.conn) {
-      const conn = await createConnection({ socketPath: this.socket, user: 'root', password: '' });
-      conn.on('error', () => {
-        if (this.conn === conn) this.conn = undefined;
-      });
-      this.conn = conn;
-    }
-    return this.conn;
-  }
-
-  /** One statement as root over the socket; rows, or [] for a statement without a result set. */
-  async sql(query: string, params: unknown[] = []): Promise<Row[]> {
-    const conn = await this.rootConnection();
-    try {
-      const [result] = await conn.query(query, params);
-      return Array.isArray(result) ? (result as Row[]) : [];
-    } catch (err) {
-      if ((err as { fatal?: boolean }).fatal) this.dropConnection();
-      throw err;
-    }
-  }
-
-  async exec(...queries: string[]): Promise<void> {
-    for (const q of queries) await this.sql(q);
-  }
-
-  async variable(name: string): Promise<string> {
-    const rows = await this.sql(`SELECT @@GLOBAL.${name} AS v`);
-    return String(rows[0]?.v);
-  }
-
   async readOnly(): Promise<boolean> {
     return (await this.variable('read_only')) === '1';
-  }
-
-  async slaveStatus(): Promise<Row[]> {
-    return this.sql('SHOW ALL SLAVES STATUS');
-  }
-
-  private dropConnection(): void {
-    this.conn?.destroy();
-    this.conn = undefined;
   }
 
   /** Sends a signal to mariadbd (SIGKILL: the crash the failover tests start from). */
   kill(signal: NodeJS.Signals): void {
     const pid = this.pid;
     if (pid === undefined) throw new Error(`mariadbd ${this.serverId} is not running`);
-    if (signal === 'SIGKILL') this.dropConnection();
+    if (signal === 'SIGKILL') this.dropRootConnection();
     process.kill(pid, signal);
   }
 
@@ -254,7 +213,7 @@ export class NsServer {
 
   /** SIGKILLs mariadbd if it still runs and removes its dir. Idempotent. */
   async cleanup(): Promise<void> {
-    this.dropConnection();
+    this.dropRootConnection();
     const pid = this.pid;
     if (pid !== undefined) process.kill(pid, 'SIGKILL');
     await this.exited;

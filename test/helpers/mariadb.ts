@@ -11,11 +11,12 @@ import { promisify } from 'node:util';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { freePort } from './ports.js';
 import { trackDir, trackGroup, trackPid, untrackDir, untrackGroup, untrackPid } from './reaper.js';
+import { RootSql } from './root-sql.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 
-export type Row = Record<string, unknown>;
+export type { Row } from './root-sql.js';
 
 export interface ServerOptions {
   serverId: number;
@@ -124,7 +125,7 @@ function tail(file: string, lines = 25): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-export class Server {
+export class Server extends RootSql {
   readonly port: number;
   readonly serverId: number;
   readonly dir: string;
@@ -134,10 +135,10 @@ export class Server {
   private readonly args: string[];
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
-  private conn: Connection | undefined;
   private readonly extraConns = new Set<Connection>();
 
   private constructor(dir: string, port: number, opts: ServerOptions) {
+    super();
     this.dir = dir;
     this.port = port;
     this.serverId = opts.serverId;
@@ -226,47 +227,6 @@ export class Server {
     }
   }
 
-  private async rootConnection(): Promise<Connection> {
-    if (!this.conn) {
-      const conn = await createConnection({ socketPath: this.socket, user: 'root', password: '' });
-      // Without a listener, a server dying between queries would crash the test process.
-      conn.on('error', () => {
-        if (this.conn === conn) this.conn = undefined;
-      });
-      this.conn = conn;
-    }
-    return this.conn;
-  }
-
-  /** Runs one statement as root over the socket; returns rows ([] if none). */
-  async sql(query: string, params: unknown[] = []): Promise<Row[]> {
-    const conn = await this.rootConnection();
-    try {
-      const [result] = await conn.query(query, params);
-      return Array.isArray(result) ? (result as Row[]) : [];
-    } catch (err) {
-      // A fatal error poisons the connection; the next call opens a new one.
-      if ((err as { fatal?: boolean }).fatal) this.dropRootConnection();
-      throw err;
-    }
-  }
-
-  /** Runs statements in order, each as in sql(). */
-  async exec(...queries: string[]): Promise<void> {
-    for (const q of queries) await this.sql(q);
-  }
-
-  /** Value of one global variable, e.g. variable('read_only') -> '0'. */
-  async variable(name: string): Promise<string> {
-    const rows = await this.sql(`SELECT @@GLOBAL.${name} AS v`);
-    return String(rows[0]?.v);
-  }
-
-  /** SHOW ALL SLAVES STATUS rows (one per connection name). */
-  async slaveStatus(): Promise<Row[]> {
-    return this.sql('SHOW ALL SLAVES STATUS');
-  }
-
   /**
    * An extra connection (closed by cleanup), e.g. to hold locks or use up
    * max_connections. Over TCP when a user/password is given, else as root.
@@ -285,11 +245,6 @@ export class Server {
     const conns = [...this.extraConns];
     this.extraConns.clear();
     await Promise.all(conns.map((c) => c.end().catch(() => c.destroy())));
-  }
-
-  private dropRootConnection(): void {
-    this.conn?.destroy();
-    this.conn = undefined;
   }
 
   private forgetConnections(): void {
