@@ -58,6 +58,14 @@ export interface RenderOptions {
   addresses?: Record<NodeName, string>;
   vip?: string;
   iface?: string;
+  /**
+   * 'seed' (one-shot variant only, for the failover benchmark's baseline): the check-mysql
+   * vrrp_script line becomes the seed's plain connect + SELECT 1 (`seedCheckPath`), everything
+   * else as in the example. Default 'check-mysql'.
+   */
+  check?: 'check-mysql' | 'seed';
+  /** VRRP advert interval in seconds (example: 1); a fractional one switches to VRRPv3. */
+  advertIntS?: number;
 }
 
 /** Paths inside a node's dir that a rendered config refers to. */
@@ -74,6 +82,7 @@ export function nodePaths(dir: string) {
     notifyLog: join(dir, 'notify.log'),
     notifyLock: join(dir, 'notify.lock'),
     checkLog: join(dir, 'check.log'),
+    seedCheck: join(dir, 'seed-check.sh'),
   };
 }
 
@@ -121,7 +130,18 @@ export function renderExample(o: RenderOptions): string {
   }
   const check = /(script ".*bin\/check-mysql --defaults-file=[^"]*)"/;
   if (o.variant === 'oneshot' && !check.test(text)) throw new Error(`${examplePath(o.variant, o.node)} has no check-mysql vrrp_script line`);
-  text = text.replace(check, `$1 --no-syslog --log-file ${p.checkLog} --lock-file ${p.notifyLock}"`);
+  if (o.check === 'seed') {
+    if (o.variant !== 'oneshot') throw new Error('the seed check replaces the one-shot example\'s vrrp_script');
+    text = text.replace(/script ".*bin\/check-mysql --defaults-file=[^"]*"/, `script "/bin/sh ${p.seedCheck}"`);
+  } else {
+    text = text.replace(check, `$1 --no-syslog --log-file ${p.checkLog} --lock-file ${p.notifyLock}"`);
+  }
+  if (o.advertIntS !== undefined && o.advertIntS !== 1) {
+    if (!/^\s*advert_int 1\b/m.test(text)) throw new Error('the example has no advert_int 1 line');
+    text = text.replace(/^(\s*)advert_int 1\b/m, `$1advert_int ${o.advertIntS}`);
+    // Sub-second adverts exist in VRRPv3 only (RFC 5798: centiseconds).
+    if (!Number.isInteger(o.advertIntS)) text = text.replace(/^global_defs \{\n/m, 'global_defs {\n    vrrp_version 3\n');
+  }
 
   text = text
     .split(EXAMPLE.repo).join(REPO_ROOT)
@@ -222,6 +242,17 @@ export function readTransitions(statesFile: string): Transition[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ at: Number(m[1]), type: m[2] as string, name: m[3] as string, state: m[4] as VrrpState, priority: Number(m[5]) }))
     .sort((x, y) => x.at - y.at);
+}
+
+/**
+ * The seed's health check, as the failover benchmark's baseline: a plain connect + SELECT 1 with
+ * the mariadb client (no deadline of its own: keepalived's `timeout` kills it), as the
+ * homemade checkMySQL.py scripts do.
+ */
+export function writeSeedCheck(dir: string, client: string): void {
+  const p = nodePaths(dir);
+  writeFileSync(p.seedCheck, `#!/bin/sh\nexec ${client} --defaults-file=${p.myCnf} -N -e 'SELECT 1' >/dev/null 2>&1\n`);
+  chmodSync(p.seedCheck, 0o755);
 }
 
 /** keepalived running in a host namespace with a rendered config, console log captured. */

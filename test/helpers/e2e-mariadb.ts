@@ -199,6 +199,16 @@ export class NsServer extends RootSql {
     return (await this.variable('read_only')) === '1';
   }
 
+  /**
+   * Starts mariadbd again on the same datadir and command line (after a kill -9: InnoDB crash
+   * recovery, then the replication threads start from master.info, as on a real restart).
+   */
+  async restart(): Promise<void> {
+    if (this.running) throw new Error(`mariadbd ${this.serverId} is still running`);
+    await this.exited;
+    await this.launch();
+  }
+
   /** Sends a signal to mariadbd (SIGKILL: the crash the failover tests start from). */
   kill(signal: NodeJS.Signals): void {
     const pid = this.pid;

@@ -24,10 +24,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN } from './cli.js';
 import { type Ack, missingAcks, Writer, type WriterOptions } from './e2e-client.js';
-import { NsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, configTest } from './e2e-keepalived.js';
+import { NsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, writeSeedCheck, configTest } from './e2e-keepalived.js';
 import { E2E_MYSQL_PORT, NsServer, type SemiSync } from './e2e-mariadb.js';
 import { addNetns, e2eNetnsName, inNetns, ipIn, ipv4Addresses, removeNetns, type NetnsRole } from './e2e-netns.js';
-import { makeTempDir, removeTempDir } from './mariadb.js';
+import { findExecutable, makeTempDir, removeTempDir } from './mariadb.js';
 import { trackPid, untrackPid } from './reaper.js';
 import { waitFor } from './wait.js';
 
@@ -51,6 +51,10 @@ export interface TopologyOptions {
   /** Default 'record': a recorder only. 'example' runs the example's notify command (check-mysql notify). */
   notify?: NotifyMode;
   semiSync?: SemiSync;
+  /** 'seed': the one-shot example with the seed's plain connect + SELECT 1 as its check (benchmark baseline). */
+  check?: 'check-mysql' | 'seed';
+  /** VRRP advert interval in seconds (examples: 1); fractional means VRRPv3. */
+  advertIntS?: number;
 }
 
 export interface Node {
@@ -69,6 +73,12 @@ export interface VipSample {
   /** Epoch ms when the sample was taken. */
   at: number;
   holders: NodeName[];
+}
+
+function mariadbClient(): string {
+  const found = findExecutable('mariadb') ?? findExecutable('mysql');
+  if (!found) throw new Error('the mariadb client is not installed (apt-get install mariadb-client)');
+  return found;
 }
 
 const secret = (): string => randomBytes(12).toString('hex');
@@ -103,7 +113,7 @@ export class Topology {
   static async start(options: TopologyOptions): Promise<Topology> {
     if (live) throw new Error('a topology is already running in this process (namespace names are per pid)');
     live = true;
-    const t = new Topology({ vrrp: 'multicast', notify: 'record', ...options });
+    const t = new Topology({ vrrp: 'multicast', notify: 'record', check: 'check-mysql', advertIntS: 1, ...options });
     try {
       t.dir = await makeTempDir();
       await t.network();
@@ -214,7 +224,9 @@ export class Topology {
     const nodes = [this.nodes.a, this.nodes.b];
     for (const n of nodes) {
       writeRecorder(n.dir);
-      writeFileSync(n.conf, renderExample({ variant: this.opts.variant, node: n.name, dir: n.dir, vrrp: this.opts.vrrp, notify: this.opts.notify }));
+      if (this.opts.check === 'seed') writeSeedCheck(n.dir, mariadbClient());
+      const { variant, vrrp, notify, check, advertIntS } = this.opts;
+      writeFileSync(n.conf, renderExample({ variant, node: n.name, dir: n.dir, vrrp, notify, check, advertIntS }));
       const test = await configTest(n.conf, n.netns);
       if (test.code !== 0 || test.output !== '') throw new Error(`keepalived -t -f ${n.conf} in ${n.netns}: exit ${test.code}\n${test.output}`);
       if (this.opts.variant === 'daemon') this.startDaemon(n);
@@ -230,7 +242,8 @@ export class Topology {
   }
 
   /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
-  private startDaemon(n: Node): void {
+  startDaemon(n: Node): void {
+    if (n.daemon && n.daemon.exitCode === null && n.daemon.signalCode === null) throw new Error(`node ${n.name}: the daemon still runs`);
     const p = nodePaths(n.dir);
     const args = [
       BIN, 'daemon', `--defaults-file=${p.myCnf}`, '--vip', ADDRESSES.vip,
@@ -289,19 +302,45 @@ export class Topology {
 
   // --- acting ---------------------------------------------------------------------------------
 
+  /** Whether the node's mysqld says read_only=ON (asked as root over its socket). */
+  async readOnly(node: NodeName): Promise<boolean> {
+    return this.nodes[node].server.readOnly();
+  }
+
+  /** The network is cut: the node's eth0 goes down inside its namespace. Returns epoch ms before. */
+  async cutLink(node: NodeName): Promise<number> {
+    const t0 = Date.now();
+    await ipIn(this.names[node], 'link', 'set', IFACE, 'down');
+    return t0;
+  }
+
+  async restoreLink(node: NodeName): Promise<void> {
+    await ipIn(this.names[node], 'link', 'set', IFACE, 'up');
+  }
+
+  /** kill -9 of the node's check-mysql daemon (daemon variant); returns epoch ms before the signal. */
+  killDaemon(node: NodeName): number {
+    const d = this.nodes[node].daemon;
+    if (!d || d.pid === undefined || d.exitCode !== null || d.signalCode !== null) throw new Error(`node ${node}: no daemon running`);
+    const t0 = Date.now();
+    process.kill(d.pid, 'SIGKILL');
+    return t0;
+  }
+
+  /** mariadbd started again on its datadir after a kill (crash recovery, replication resumes). */
+  async restartMysqld(node: NodeName): Promise<void> {
+    await this.nodes[node].server.restart();
+  }
+
   /**
-   * What the notify handler does on MASTER, done by hand until it exists: wait until the SQL
-   * thread has applied everything the IO thread wrote to the relay log, then read_only=OFF.
-   * Returns epoch ms when read_only was OFF.
+   * Breaks `standby`'s replication with an SQL error, as a stray write on a standby does: a row
+   * written there outside the binlog, then the same key written on `writer` -> error 1062 on
+   * the standby's SQL thread. Both as root over the sockets: the application is not involved.
    */
-  async handPromote(node: NodeName, catchupTimeoutMs = 10_000): Promise<number> {
-    const s = this.nodes[node].server;
-    await waitFor(`node ${node} to apply its relay log`, async () => {
-      const rows = await s.slaveStatus();
-      return rows.every((r) => r.Relay_Master_Log_File === r.Master_Log_File && String(r.Exec_Master_Log_Pos) === String(r.Read_Master_Log_Pos));
-    }, { timeoutMs: catchupTimeoutMs, intervalMs: 5 });
-    await s.exec('SET GLOBAL read_only=OFF');
-    return Date.now();
+  async breakReplication(standby: NodeName, seq: number): Promise<void> {
+    const writer = other(standby);
+    await this.nodes[standby].server.exec('SET SESSION sql_log_bin=0', `INSERT INTO ${WRITES_TABLE} (seq, server_id) VALUES (${seq}, @@server_id)`, 'SET SESSION sql_log_bin=1');
+    await this.nodes[writer].server.exec(`INSERT INTO ${WRITES_TABLE} (seq, server_id) VALUES (${seq}, @@server_id)`);
   }
 
   /** kill -9 of the node's mariadbd; returns epoch ms just before the signal. */

@@ -11,7 +11,6 @@ import { REPO_ROOT } from './cli.js';
 import { findBinaries, findExecutable } from './mariadb.js';
 import { findIp } from './netns.js';
 import { trackGroup, untrackGroup } from './reaper.js';
-import { describeNeeding } from './suite.js';
 
 export const FRESH_GUARD = resolve(REPO_ROOT, 'bin', 'check-mysql-fresh');
 /** TEST-NET-1 (RFC 5737), inside the test's namespace only. */
@@ -34,15 +33,6 @@ export function keepalivedMissing(): string | undefined {
   return undefined;
 }
 
-
-/**
- * describe() for suites that need keepalived, ip, root and MariaDB. Locally, without them, the
- * suite is skipped with a one-line reason; under CI it fails, so a runner that lost a package
- * cannot turn the suite green.
- */
-export function describeWithKeepalived(name: string, body: () => void): void {
-  describeNeeding(keepalivedMissing(), name, body);
-}
 
 export interface KeepalivedFiles {
   /** The daemon's track file (keepalived's track_file). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { keepalivedMissing } from './keepalived.js';
 import { findBinaries } from './mariadb.js';
 
 export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -21,4 +22,12 @@ export function describeNeeding(missing: string | undefined, name: string, body:
 export function describeWithMariadb(name: string, body: () => void): void {
   const found = findBinaries();
   describeNeeding(typeof found === 'string' ? found : undefined, name, body);
+}
+
+/**
+ * describe() for suites that need keepalived, ip, root and MariaDB (here rather than in
+ * keepalived.ts, so that the benchmarks can use those helpers without loading vitest).
+ */
+export function describeWithKeepalived(name: string, body: () => void): void {
+  describeNeeding(keepalivedMissing(), name, body);
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeRun, runCheck } from '../helpers/cli.js';
 import { configTest, EXAMPLE, examplePath, NODES, type NotifyMode, renderExample, VARIANTS, writeRecorder } from '../helpers/e2e-keepalived.js';
 import { addNetns, e2eNetnsName, ipIn, removeNetns } from '../helpers/e2e-netns.js';
-import { describeWithKeepalived } from '../helpers/keepalived.js';
+import { describeWithKeepalived } from '../helpers/suite.js';
 import { makeTempDir, removeTempDir } from '../helpers/mariadb.js';
 
 const FILES = VARIANTS.flatMap((variant) => NODES.map((node) => ({ name: `${variant}/node-${node}.conf`, variant, node, file: examplePath(variant, node) })));

@@ -1,42 +1,36 @@
 // End to end on one machine: two "hosts" (network namespaces on a bridge, TEST-NET-1 only),
 // each with mariadbd in master-master GTID replication and keepalived running a shipped
-// example config; a client namespace writes through the VIP. Proves the topology the failover
-// work (issue 4) builds on: one VIP holder, writes through the VIP, and kill -9 of the
-// holder's mysqld moving the VIP and the writes to the other node. Two scenarios: the one-shot
-// check over multicast VRRP with async replication (the seed's setup), and the daemon (track
-// file + freshness guard) over unicast VRRP with semi-synchronous replication.
+// example config, whose notify handler (check-mysql notify, run through a recorder that also
+// timestamps each transition) makes the VIP holder writable and everything else read-only. A
+// client namespace writes through the VIP. Two setups: the one-shot check over multicast VRRP
+// with async replication (the seed's setup), and the daemon (track file + freshness guard)
+// over unicast VRRP with semi-synchronous replication.
 //
-// The example configs' notify handler (check-mysql notify, run through a recorder that also
-// timestamps each transition) makes the new VIP holder writable once it has caught up.
+// The failures, each inflicted on the VIP holder while the client writes (e2e-failover.ts):
+// SIGSTOP and kill -9 of mysqld, a network cut, kill -9 of the daemon; each repaired
+// afterwards, after which the old holder must rejoin read-only without taking the VIP back.
+// Last, a standby whose replication an SQL error broke: it goes FAULT, and when the writer
+// then dies nobody takes the VIP (an outage, not stale data) until the writer is back.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns } from '../helpers/cli.js';
-import { waitForAckAfter } from '../helpers/e2e-client.js';
-import { readTransitions, nodePaths } from '../helpers/e2e-keepalived.js';
+import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, isOff, isOn, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e-failover.js';
 import { other, Topology, type TopologyOptions } from '../helpers/e2e-topology.js';
-import { describeWithKeepalived } from '../helpers/keepalived.js';
-import { waitFor } from '../helpers/wait.js';
+import { describeWithKeepalived } from '../helpers/suite.js';
 
-/** Waits until the node's mysqld is writable (the notify handler's MASTER work); epoch ms. */
-async function waitWritable(topo: Topology, node: 'a' | 'b', timeoutMs = 15_000): Promise<number> {
-  const server = topo.nodes[node].server;
-  await waitFor(`node ${node} writable (read_only=OFF by check-mysql notify)`, async () => ['0', 'OFF'].includes(await server.variable('read_only')), { timeoutMs, intervalMs: 5 });
-  return Date.now();
-}
-
-/** keepalived's vrrp_script interval (examples: interval 1, fall 2, rise 2, advert_int 1). */
-const INTERVAL_MS = 1_000;
 /**
  * keepalived spawned -> first VIP holder: the checks pass, then 3 x advert_int + skew as BACKUP.
  * Measured 3.5 s (one-shot: one passing check suffices at start) and 6.4 s (daemon: its own
  * rise 2, then the guard's); the rest is slack for a loaded machine.
  */
 const FIRST_MASTER_WITHIN_MS = 15_000;
+/** A VRRP BACKUP that hears nothing takes over after 3 x advert_int + skew ((256 - 100) / 256 s). */
+const MASTER_DOWN_MS = 3 * 1_000 + 610;
 
 interface Scenario {
   label: string;
   options: TopologyOptions;
-  /** kill -9 of the holder's mysqld -> VIP on the other node, at most. */
-  vipMovesWithinMs: number;
+  /** Per failure: the VIP on the other node within this (ms), with slack for a loaded machine. */
+  vipWithinMs: Partial<Record<FailureKind, number>>;
   /** Semi-sync: an acknowledged write has reached the other node's relay log, so none is lost. */
   lossless: boolean;
 }
@@ -45,20 +39,33 @@ const SCENARIOS: Scenario[] = [
   {
     label: 'one-shot check, multicast VRRP, async replication',
     options: { variant: 'oneshot', vrrp: 'multicast', notify: 'example' },
-    // fall 2 at interval 1 (plus up to one interval of phase and a check's run), then the skew.
-    vipMovesWithinMs: 3 * INTERVAL_MS + 1_000 + 1_500,
+    vipWithinMs: {
+      // A hung server: the check's 0.8 s deadline, fall 2 at interval 1, then the skew.
+      'stop-mysqld': 6_000,
+      // fall 2 at interval 1 (plus up to one interval of phase and a check's run), then the skew.
+      'kill-mysqld': 5_500,
+      // No priority-0 advert from a node without a link: the other waits out master-down.
+      'cut-link': MASTER_DOWN_MS + 2_000,
+    },
     lossless: false,
   },
   {
     label: 'daemon + freshness guard, unicast VRRP, semi-sync replication',
     options: { variant: 'daemon', vrrp: 'unicast', notify: 'example', semiSync: { timeoutMs: 1_000 } },
-    // The daemon sees the held connection close at once; then inotify and the skew (0.61 s).
-    vipMovesWithinMs: 2_500,
+    vipWithinMs: {
+      'stop-mysqld': 5_000,
+      // The daemon sees the held connection close at once; then inotify and the skew (0.61 s).
+      'kill-mysqld': 2_500,
+      'cut-link': MASTER_DOWN_MS + 2_000,
+      // The guard's fall 2 at interval 1, then the skew.
+      'kill-daemon': 4_500,
+    },
     lossless: true,
   },
 ];
 
 const figures: string[] = [];
+const ms = (t: number | undefined, t0: number): string => (t === undefined || Number.isNaN(t) ? '?' : `${Math.round(t - t0)} ms`);
 
 for (const scenario of SCENARIOS) {
   const tag = `${scenario.options.variant}/${scenario.options.vrrp}${scenario.options.semiSync ? '/semi-sync' : ''}`;
@@ -85,10 +92,9 @@ for (const scenario of SCENARIOS) {
       return topo;
     };
 
-    it(`exactly one node takes the VIP, and the other hears its ${scenario.options.vrrp} adverts and stays BACKUP`, async () => {
+    it(`exactly one node takes the VIP and is made writable; the other hears its ${scenario.options.vrrp} adverts and stays a read-only BACKUP`, async () => {
       const topo = t();
       const holder = await topo.waitForSingleHolder(FIRST_MASTER_WITHIN_MS);
-      // The example config's notify handler (check-mysql notify) makes the new holder writable.
       await waitWritable(topo, holder.node);
       const peer = other(holder.node);
 
@@ -98,11 +104,11 @@ for (const scenario of SCENARIOS) {
       const peerStates = topo.nodes[peer].keepalived?.transitions().map((s) => s.state);
       const master = topo.nodes[holder.node].keepalived?.transitions().find((s) => s.state === 'MASTER');
       report(`keepalived spawned on both nodes -> VIP seen on node ${holder.node}: ${holder.at - topo.keepalivedStartedAt} ms`);
-      if (master) report(`keepalived spawned -> node ${holder.node} notified MASTER: ${master.at - topo.keepalivedStartedAt} ms`);
       expect(samples.every((s) => s.holders.length === 1 && s.holders[0] === holder.node), topo.describe()).toBe(true);
       expect(peerStates, topo.describe()).toContain('BACKUP');
       expect(peerStates, topo.describe()).not.toContain('MASTER');
       expect(master, topo.describe()).toBeDefined();
+      await assertOneWritableHolder(topo, holder.node);
     });
 
     it('the client writes through the VIP to the VIP holder', async () => {
@@ -119,85 +125,120 @@ for (const scenario of SCENARIOS) {
       expect(await topo.lostAcks(writer.acks, holder)).toEqual([]);
     });
 
-    it('SIGSTOP of mysqld on the VIP holder moves the VIP; resumed, the old writer rejoins read-only and the VIP stays (nopreempt)', async () => {
+    /** The figures and assertions every failover shares. */
+    async function checkFailover(run: FailoverRun, withinMs: number): Promise<void> {
       const topo = t();
-      const [old] = await topo.vipHolders();
-      if (!old) throw new Error(`no VIP holder\n${topo.describe()}`);
-      const next = other(old);
-      const stoppedAt = Date.now();
-      topo.nodes[old].server.kill('SIGSTOP');
-      let resumed = false;
-      try {
-        const moved = await topo.waitForVip(`the VIP on node ${next} only`, (h) => h.length === 1 && h[0] === next, 20_000);
-        const writableAt = await waitWritable(topo, next, 20_000);
-        report(`SIGSTOP mysqld on ${old} -> VIP seen on ${next}: ${moved.at - stoppedAt} ms; writable: ${writableAt - stoppedAt} ms`);
-        topo.nodes[old].server.kill('SIGCONT');
-        resumed = true;
-        // The old writer comes back: its notify (or its own check's BACKUP) makes it read-only,
-        // it catches up from the new writer, and nopreempt keeps the VIP where it is.
-        await waitFor(`node ${old} read-only again`, async () => ['1', 'ON'].includes(await topo.nodes[old].server.variable('read_only')), { timeoutMs: 20_000, intervalMs: 50 });
-        const samples = await topo.sampleVip(3_000);
-        expect(samples.every((x) => x.holders.length === 1 && x.holders[0] === next), topo.describe()).toBe(true);
-        expect(['0', 'OFF']).toContain(await topo.nodes[next].server.variable('read_only'));
-        report(`SIGCONT ${old} -> read-only standby again, VIP stayed on ${next} for 3 s of sampling`);
-      } finally {
-        if (!resumed) topo.nodes[old].server.kill('SIGCONT');
+      const { old, next, t0, writer } = run;
+      const what = `${FAILURES[run.kind].label} on ${old}`;
+      const newId = topo.nodes[next].server.serverId;
+      const lastOld = [...writer.acks].reverse().find((a) => run.firstAck && a.at < run.firstAck.at && a.serverId !== newId);
+      report(`${what} -> FAULT on ${old} ${ms(run.faultAt, t0)}, MASTER on ${next} ${ms(run.masterAt, t0)}, VIP on ${next} ${ms(run.vipAt, t0)}, writable ${ms(run.writableAt, t0)}, first acked write ${ms(run.firstAck?.at, t0)} (INSERT ${Math.round(run.firstAck?.queryMs ?? Number.NaN)} ms)`);
+      report(`${what}: write gap ${lastOld && run.firstAck ? Math.round(run.firstAck.at - lastOld.at) : '?'} ms; ${writer.acks.length} acked; errors ${JSON.stringify(writer.errorCounts(t0))}; acked writes missing on ${next}: ${run.lost.length}`);
+
+      expect(run.vipAt - t0, topo.describe()).toBeLessThanOrEqual(withinMs);
+      expect(run.masterAt, topo.describe()).toBeDefined();
+      expect(run.firstAck, writer.describe()).toBeDefined();
+      // Once the first write lands on the new holder, every later one does too (no flapping back).
+      expect(writer.acks.filter((a) => run.firstAck && a.at > run.firstAck.at).every((a) => a.serverId === newId), writer.describe()).toBe(true);
+      if (scenario.lossless) expect(run.lost, 'semi-sync: every acknowledged write is on the survivor').toEqual([]);
+    }
+
+    async function repairAndRejoin(run: FailoverRun): Promise<void> {
+      const topo = t();
+      const back = await rejoin(topo, run, 3_000);
+      report(`${FAILURES[run.kind].label} on ${run.old} repaired -> read-only ${ms(back.readOnlyAt, back.repairedAt)}, BACKUP ${ms(back.backupAt, back.repairedAt)}, caught up ${ms(back.caughtUpAt, back.repairedAt)}; VIP stayed on ${run.next} for 3 s`);
+      if (!scenario.lossless) {
+        // Async: writes the old holder acknowledged but never shipped reach the new one now,
+        // through its replication from the old one (master-master), late and out of order.
+        report(`acked writes missing on ${run.next} after ${run.old} rejoined: ${(await topo.lostAcks(run.writer.acks, run.next)).length} (at failover: ${run.lost.length})`);
       }
+      await assertOneWritableHolder(topo, run.next);
+    }
+
+    /**
+     * One failure of the VIP holder while the client writes: the VIP and the writes move, and
+     * (`fences`: the old writer still runs) its FAULT notify made it read-only; then it is
+     * repaired and must rejoin as a read-only standby without taking the VIP back.
+     */
+    async function failureScenario(kind: FailureKind, fences: boolean): Promise<void> {
+      const topo = t();
+      const within = scenario.vipWithinMs[kind] ?? 0;
+      const run = await failOver(topo, kind, { vipWithinMs: within + 5_000, promotes: true }).catch(async (err) => {
+        await releaseAll(topo, kind);
+        throw err;
+      });
+      try {
+        if (fences) {
+          await waitReadOnly(topo, run.old, 10_000);
+          report(`${FAILURES[kind].label} on ${run.old} -> ${run.old} read-only (as its notify FAULT logged): ${ms(fencedAt(topo, run.old, run.t0), run.t0)}`);
+        }
+        await checkFailover(run, within);
+      } finally {
+        await repairAndRejoin(run);
+      }
+    }
+
+    it('SIGSTOP of mysqld on the VIP holder (a hung server) moves the VIP and the writes; resumed, it rejoins read-only and the VIP stays (nopreempt)', async () => {
+      await failureScenario('stop-mysqld', false);
     }, 90_000);
 
-    it('kill -9 of mysqld on the VIP holder moves the VIP to the other node, and writes resume there', async () => {
+    it('kill -9 of mysqld on the VIP holder moves the VIP and the writes; restarted, it rejoins read-only, catches up, and the VIP stays', async () => {
       const topo = t();
-      const [old] = await topo.vipHolders();
-      if (!old) throw new Error(`no VIP holder\n${topo.describe()}`);
-      const next = other(old);
       if (scenario.options.semiSync) {
-        const status = await topo.nodes[old].server.sql("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_clients')");
+        const [holder] = await topo.vipHolders();
+        const status = await topo.nodes[holder ?? 'a'].server.sql("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_clients')");
         const byName = Object.fromEntries(status.map((r) => [r.Variable_name, r.Value]));
         expect(byName, 'semi-sync is on and the other node is its semi-sync replica').toEqual({ Rpl_semi_sync_master_status: 'ON', Rpl_semi_sync_master_clients: '1' });
       }
-      // A short connect timeout, so that the figures show the failover rather than the client: a
-      // SYN sent while the VIP is on neither node is lost, and TCP retransmits it only after 1 s.
-      const writer = topo.startWriter({ maxWrites: 4_000, maxMs: 30_000, pauseMs: 5, connectTimeoutMs: 250 });
-      // Writes flow before the crash.
-      await waitForAckAfter(writer, Date.now() + 500, 5_000);
+      await failureScenario('kill-mysqld', false);
+    }, 90_000);
 
-      const killedAt = topo.killMysqld(old);
-      const moved = await topo.waitForVip(`the VIP on node ${next} only`, (h) => h.length === 1 && h[0] === next, scenario.vipMovesWithinMs + 5_000);
-      // check-mysql notify on MASTER: catch up, then read_only=OFF.
-      const promotedAt = await waitWritable(topo, next);
-      const newId = topo.nodes[next].server.serverId;
-      const first = await waitForAckAfter(writer, killedAt, 10_000, newId);
-      // A second of writes on the new holder, then the writer stops.
-      await new Promise((r) => setTimeout(r, 1_000));
-      const end = await writer.stop();
+    it('a network cut of the VIP holder moves the VIP and fences the old writer (read-only); reconnected, it rejoins and the VIP stays', async () => {
+      // Cut off, the old writer still runs: keepalived's FAULT notify must make it read-only.
+      await failureScenario('cut-link', true);
+    }, 90_000);
 
-      const fault = readTransitions(nodePaths(topo.nodes[old].dir).statesFile).find((s) => s.state === 'FAULT' && s.at >= killedAt);
-      const master = readTransitions(nodePaths(topo.nodes[next].dir).statesFile).find((s) => s.state === 'MASTER' && s.at >= killedAt);
-      const lastAckBefore = [...writer.acks].reverse().find((a) => a.at < first.at && a.serverId !== newId);
-      const lost = await topo.lostAcks(writer.acks, next);
-      const oldAcksAfterKill = writer.acks.filter((a) => a.at >= killedAt && a.serverId !== newId).length;
-      report(`kill -9 mysqld on ${old} -> keepalived FAULT on ${old}: ${fault ? fault.at - killedAt : '?'} ms`);
-      report(`kill -9 mysqld on ${old} -> keepalived MASTER on ${next}: ${master ? master.at - killedAt : '?'} ms`);
-      report(`kill -9 mysqld on ${old} -> VIP seen on ${next} (polled every 20 ms): ${moved.at - killedAt} ms`);
-      report(`kill -9 mysqld on ${old} -> ${next} caught up and read_only=OFF (check-mysql notify): ${promotedAt - killedAt} ms`);
-      report(`kill -9 mysqld on ${old} -> first acked write through the VIP (on ${next}): ${Math.round(first.at - killedAt)} ms`);
-      report(`that write: connect ${first.connectMs === undefined ? '(held connection)' : `${Math.round(first.connectMs)} ms`}, INSERT ${Math.round(first.queryMs)} ms`);
-      report(`write gap (last ack from ${old} -> first from ${next}): ${lastAckBefore ? Math.round(first.at - lastAckBefore.at) : '?'} ms; acks from ${old} that arrived after the kill: ${oldAcksAfterKill}`);
-      report(`writer: ${writer.acks.length} acked; errors by code before the VIP moved ${JSON.stringify(writer.errorCounts(killedAt, moved.at))}, after ${JSON.stringify(writer.errorCounts(moved.at))}; ended by ${end.reason}`);
-      const lastErrors = writer.errors.filter((e) => e.at >= killedAt && e.at < first.at).slice(-2);
-      report(`last errors before that write: ${lastErrors.map((e) => `+${Math.round(e.at - killedAt)} ms ${e.code}`).join(', ') || 'none'}`);
-      if (scenario.options.semiSync) {
-        const rows = await topo.nodes[next].server.sql("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_no_tx', 'Rpl_semi_sync_master_yes_tx', 'Rpl_semi_sync_master_clients')");
-        report(`semi-sync on ${next} after the failover: ${rows.map((r) => `${String(r.Variable_name).replace('Rpl_semi_sync_master_', '')}=${r.Value}`).join(' ')}`);
-      }
-      report(`acked writes missing on ${next}: ${lost.length}${lost.length ? ` (${lost.slice(0, 10).join(', ')})` : ''}`);
+    if (scenario.options.variant === 'daemon') {
+      it('kill -9 of the check-mysql daemon on the VIP holder makes keepalived fail over (the guard), fencing the old writer; restarted, it rejoins', async () => {
+        await failureScenario('kill-daemon', true);
+      }, 90_000);
+    }
 
-      expect(moved.at - killedAt, topo.describe()).toBeLessThanOrEqual(scenario.vipMovesWithinMs);
-      expect(fault, topo.describe()).toBeDefined();
-      expect(master, topo.describe()).toBeDefined();
-      // Once the first write lands on the new holder, every later one does too (no flapping back).
-      expect(writer.acks.filter((a) => a.at > first.at).every((a) => a.serverId === newId), writer.describe()).toBe(true);
-      if (scenario.lossless) expect(lost, 'semi-sync: every acknowledged write is on the survivor').toEqual([]);
-    });
+    it('a standby whose replication broke goes FAULT and the VIP stays; when the writer then dies nobody takes the VIP, until the writer is back', async () => {
+      const topo = t();
+      const [writer] = await topo.vipHolders();
+      if (!writer) throw new Error(`no VIP holder\n${topo.describe()}`);
+      const standby = other(writer);
+      const standbyKa = topo.nodes[standby].keepalived;
+      const writerKa = topo.nodes[writer].keepalived;
+      if (!standbyKa || !writerKa) throw new Error('keepalived is not running on both nodes');
+
+      const brokenAt = Date.now();
+      await topo.breakReplication(standby, 2_000_000_000);
+      const fault = await standbyKa.waitForState('FAULT', brokenAt, 10_000);
+      report(`duplicate-key error on ${standby}'s SQL thread -> keepalived FAULT on ${standby}: ${ms(fault.at, brokenAt)}`);
+      const status = (await topo.nodes[standby].server.slaveStatus())[0];
+      expect(status?.Slave_SQL_Running, 'the standby\'s SQL thread stopped on the error').toBe('No');
+      expect(String(status?.Last_SQL_Errno)).toBe('1062');
+      await assertOneWritableHolder(topo, writer, 2_000);
+
+      const killedAt = topo.killMysqld(writer);
+      await writerKa.waitForState('FAULT', killedAt, 10_000);
+      // Longer than master-down: a standby that could take over would have done so by now.
+      const orphaned = await topo.sampleVip(MASTER_DOWN_MS + 1_000);
+      expect(orphaned.filter((s) => s.holders.length > 0), topo.describe()).toEqual([]);
+      expect(standbyKa.transitions().filter((s) => s.state === 'MASTER' && s.at >= killedAt), 'the stale standby was never MASTER').toEqual([]);
+      expect(isOn(await topo.nodes[standby].server.variable('read_only')), 'the stale standby stayed read-only').toBe(true);
+      report(`${writer}'s mysqld then killed -> no VIP holder for ${MASTER_DOWN_MS + 1_000} ms of sampling; ${standby} stayed FAULT and read-only`);
+
+      const restartedAt = Date.now();
+      await topo.restartMysqld(writer);
+      const answeredAt = Date.now();
+      const back = await topo.waitForVip(`the VIP back on ${writer}`, (h) => h.length === 1 && h[0] === writer, 20_000);
+      const writableAt = await waitWritable(topo, writer);
+      report(`${writer}'s mysqld restarted (${ms(answeredAt, restartedAt)} to answer) -> VIP on ${writer} ${ms(back.at, restartedAt)}, writable ${ms(writableAt, restartedAt)}`);
+      await assertOneWritableHolder(topo, writer);
+      expect(isOff(await topo.nodes[writer].server.variable('read_only'))).toBe(true);
+    }, 90_000);
   });
 }

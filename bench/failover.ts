@@ -1,0 +1,143 @@
+// npm run bench:failover [-- --runs N --setups a,b --failures x,y]
+//
+// Failover times on the end-to-end topology (test/helpers/e2e-topology.ts: two namespaces on a
+// bridge, TEST-NET-1 only, mariadbd master-master, keepalived with the shipped example configs,
+// a client writing through the VIP), N runs per failure, alternating between the nodes: each
+// run fails the VIP holder, measures, repairs it and waits until it has rejoined as a standby.
+// Setups, all with async replication and multicast VRRP so that only the checker differs:
+//   seed       the seed's check, a plain `mariadb -e 'SELECT 1'` vrrp_script at interval 1
+//              (given weight 0 / fall 2 / rise 2 / init_fail, so that it fails over at all),
+//              no notify handler: the new holder stays read-only (the seed promotes by hand)
+//   oneshot    examples/keepalived/oneshot: check-mysql as the vrrp_script + check-mysql notify
+//   daemon     examples/keepalived/daemon: daemon + track_file + freshness guard + notify
+//   daemon-v3  the same with VRRPv3 and advert_int 0.2 (sub-second adverts)
+// Prints min / median / max per setup and failure; figures, not assertions. Run as root.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { keepalivedMissing } from '../test/helpers/keepalived.js';
+import { failOver, FAILURES, type FailoverRun, type FailureKind, isOn, rejoin, releaseAll, waitWritable } from '../test/helpers/e2e-failover.js';
+import { Topology, type TopologyOptions } from '../test/helpers/e2e-topology.js';
+import type { NodeName } from '../test/helpers/e2e-keepalived.js';
+
+interface Setup {
+  label: string;
+  options: TopologyOptions;
+  /** Whether the setup makes the new VIP holder writable (the seed's does not). */
+  promotes: boolean;
+  failures: FailureKind[];
+}
+
+const MYSQLD_FAILURES: FailureKind[] = ['kill-mysqld', 'stop-mysqld', 'cut-link'];
+const SETUPS: Record<string, Setup> = {
+  seed: { label: 'seed: SELECT 1 script', options: { variant: 'oneshot', check: 'seed', notify: 'record' }, promotes: false, failures: MYSQLD_FAILURES },
+  oneshot: { label: 'check-mysql one-shot', options: { variant: 'oneshot', notify: 'example' }, promotes: true, failures: MYSQLD_FAILURES },
+  daemon: { label: 'check-mysql daemon', options: { variant: 'daemon', notify: 'example' }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon'] },
+  'daemon-v3': { label: 'daemon, VRRPv3 advert 0.2 s', options: { variant: 'daemon', notify: 'example', advertIntS: 0.2 }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon'] },
+};
+
+function args(argv: string[]): { runs: number; setups: string[]; failures: FailureKind[] } {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const runs = Number(get('runs') ?? process.env.FAILOVER_RUNS ?? 5);
+  const setups = (get('setups') ?? Object.keys(SETUPS).join(',')).split(',');
+  const failures = (get('failures') ?? Object.keys(FAILURES).join(',')).split(',') as FailureKind[];
+  if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`--runs must be 1..50, not ${get('runs')}`);
+  for (const s of setups) if (!SETUPS[s]) throw new Error(`unknown setup ${s} (${Object.keys(SETUPS).join(', ')})`);
+  for (const f of failures) if (!FAILURES[f]) throw new Error(`unknown failure ${f} (${Object.keys(FAILURES).join(', ')})`);
+  return { runs, setups, failures };
+}
+
+interface Sample {
+  setup: string;
+  failure: FailureKind;
+  /** ms from the failure to: */
+  fault: number;
+  vip: number;
+  writable: number;
+  firstWrite: number;
+  lost: number;
+}
+
+const stat = (xs: number[]): string => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return 'never';
+  const med = v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+  const s = (x: number) => (x / 1000).toFixed(2);
+  return `${s(v[0] as number)} / ${s(med)} / ${s(v[v.length - 1] as number)}`;
+};
+const median = (xs: number[]): number => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? (v[Math.floor((v.length - 1) / 2)] as number + (v[Math.ceil((v.length - 1) / 2)] as number)) / 2 : Number.NaN;
+};
+
+/** What the seed's operator does by hand after a failover: the holder writable, the other not. */
+async function handRoles(topo: Topology, holder: NodeName, other: NodeName): Promise<void> {
+  await topo.nodes[holder].server.exec('SET GLOBAL read_only=OFF');
+  if (topo.nodes[other].server.running) await topo.nodes[other].server.exec('SET GLOBAL read_only=ON').catch(() => undefined);
+}
+
+async function runSetup(name: string, setup: Setup, runs: number, failures: FailureKind[], out: Sample[]): Promise<void> {
+  const topo = await Topology.start(setup.options);
+  try {
+    const first = await topo.waitForSingleHolder(20_000);
+    if (setup.promotes) await waitWritable(topo, first.node);
+    else await handRoles(topo, first.node, first.node === 'a' ? 'b' : 'a');
+    for (const failure of setup.failures.filter((f) => failures.includes(f))) {
+      for (let i = 0; i < runs; i++) {
+        let run: FailoverRun;
+        try {
+          run = await failOver(topo, failure, { vipWithinMs: 20_000, promotes: setup.promotes });
+        } catch (err) {
+          await releaseAll(topo, failure);
+          throw err;
+        }
+        let writable = run.writableAt;
+        if (!setup.promotes) {
+          // The seed's setup never promotes: check that the new holder is still read-only.
+          await sleep(1_000);
+          if (!isOn(await topo.nodes[run.next].server.variable('read_only'))) writable = Date.now();
+        }
+        const sample: Sample = {
+          setup: name, failure, fault: (run.faultAt ?? Number.NaN) - run.t0, vip: run.vipAt - run.t0,
+          writable: (writable ?? Number.NaN) - run.t0, firstWrite: (run.firstAck?.at ?? Number.NaN) - run.t0, lost: run.lost.length,
+        };
+        out.push(sample);
+        console.error(`  ${name} ${failure} #${i + 1} (${run.old} -> ${run.next}): FAULT ${Math.round(sample.fault)} ms, VIP ${Math.round(sample.vip)} ms, writable ${Number.isFinite(sample.writable) ? `${Math.round(sample.writable)} ms` : 'never'}, first write ${Number.isFinite(sample.firstWrite) ? `${Math.round(sample.firstWrite)} ms` : 'never'}, lost ${sample.lost}`);
+        const repair = setup.promotes ? undefined : () => handRoles(topo, run.next, run.old);
+        await rejoin(topo, run, 1_000, repair);
+      }
+    }
+  } finally {
+    await topo.cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  const missing = keepalivedMissing();
+  if (missing) throw new Error(`cannot run: ${missing}`);
+  const { runs, setups, failures } = args(process.argv.slice(2));
+  const samples: Sample[] = [];
+  for (const name of setups) {
+    console.error(`${name}: ${(SETUPS[name] as Setup).label}`);
+    await runSetup(name, SETUPS[name] as Setup, runs, failures, samples);
+  }
+
+  console.log(`\nFailover, ${runs} run(s) each; seconds from the failure, min / median / max (shared, noisy 2-core machine)\n`);
+  console.log('| setup | failure | holder FAULT | VIP on the other node | writable | first acked write | acked writes lost | VIP median vs seed |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const name of setups) {
+    for (const failure of failures) {
+      const mine = samples.filter((s) => s.setup === name && s.failure === failure);
+      if (mine.length === 0) continue;
+      const seed = median(samples.filter((s) => s.setup === 'seed' && s.failure === failure).map((s) => s.vip));
+      const ratio = Number.isFinite(seed) ? `${(median(mine.map((s) => s.vip)) / seed).toFixed(2)}×` : '–';
+      console.log(`| ${(SETUPS[name] as Setup).label} | ${FAILURES[failure].label} | ${stat(mine.map((s) => s.fault))} | ${stat(mine.map((s) => s.vip))} | ${stat(mine.map((s) => s.writable))} | ${stat(mine.map((s) => s.firstWrite))} | ${mine.reduce((n, s) => n + s.lost, 0)} | ${ratio} |`);
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench:failover: ${(err as Error).message}`);
+  process.exitCode = 1;
+});
