@@ -2,15 +2,15 @@
 // (examples/keepalived/VARIANT/node-X.conf) with only names, addresses and paths substituted,
 // so what the tests prove is what an operator installs. Also `keepalived -t` (config test) of
 // those files, and a runner for keepalived inside a host namespace.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './cli.js';
 import { inNetns } from './e2e-netns.js';
-import { findKeepalived, type VrrpState } from './keepalived.js';
-import { trackGroup, untrackGroup } from './reaper.js';
+import { findKeepalived, KeepalivedProcess } from './keepalived-process.js';
+
+export { readTransitions, type Transition } from './keepalived-process.js';
 
 const run = promisify(execFile);
 
@@ -219,31 +219,6 @@ export async function configTest(file: string, netns?: string): Promise<ConfigTe
   }
 }
 
-export interface Transition {
-  /** Epoch ms, taken by the recorder when keepalived ran it. */
-  at: number;
-  type: string;
-  name: string;
-  state: VrrpState;
-  priority: number;
-}
-
-/** The recorder's lines, in time order (keepalived may run notify scripts out of order). */
-export function readTransitions(statesFile: string): Transition[] {
-  let text = '';
-  try {
-    text = readFileSync(statesFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .map((l) => /^(\d{13}) (\S+) (\S+) (MASTER|BACKUP|FAULT|STOP|DELETED) (\d+)$/.exec(l.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ at: Number(m[1]), type: m[2] as string, name: m[3] as string, state: m[4] as VrrpState, priority: Number(m[5]) }))
-    .sort((x, y) => x.at - y.at);
-}
-
 /**
  * The seed's health check, as the failover benchmark's baseline: a plain connect + SELECT 1 with
  * the mariadb client (no deadline of its own: keepalived's `timeout` kills it), as the
@@ -255,114 +230,10 @@ export function writeSeedCheck(dir: string, client: string): void {
   chmodSync(p.seedCheck, 0o755);
 }
 
-/** keepalived running in a host namespace with a rendered config, console log captured. */
-export class NsKeepalived {
-  readonly pid: number;
-  private output = '';
-  private done = false;
-  private readonly exited: Promise<void>;
+/** keepalived running a rendered config in a host namespace; states from its notify recorder. */
+export type NsKeepalived = KeepalivedProcess;
 
-  private constructor(child: ChildProcess, readonly netns: string, readonly conf: string, readonly dir: string) {
-    if (child.pid === undefined) throw new Error('keepalived did not start');
-    this.pid = child.pid;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    this.exited = new Promise((done) =>
-      child.once('exit', () => {
-        this.done = true;
-        untrackGroup(this.pid);
-        done();
-      }),
-    );
-  }
-
-  /** Starts keepalived on `conf` in `netns`; resolves once it logs "Startup complete". */
-  static async start(netns: string, conf: string, dir: string): Promise<NsKeepalived> {
-    const keepalived = findKeepalived();
-    if (!keepalived) throw new Error('keepalived not found');
-    const [command, args] = inNetns(netns, keepalived, [
-      '-f', conf, '-p', join(dir, 'keepalived.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid'),
-      '--dont-fork', '--log-console', '--no-syslog',
-    ]);
-    // Own process group: the reaper then also gets the VRRP child (its cmdline names `conf` too).
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) trackGroup(child.pid, conf);
-    const ka = new NsKeepalived(child, netns, conf, dir);
-    try {
-      await ka.waitForLog(/Startup complete/, 10_000);
-    } catch (err) {
-      await ka.stop();
-      throw err;
-    }
-    return ka;
-  }
-
-  get running(): boolean {
-    return !this.done;
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
-  transitions(): Transition[] {
-    return readTransitions(nodePaths(this.dir).statesFile);
-  }
-
-  /** The first recorded `state` at or after epoch ms `since`. */
-  async waitForState(state: VrrpState, since: number, timeoutMs: number): Promise<Transition> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.transitions().find((t) => t.state === state && t.at >= since);
-      if (found) return found;
-      if (this.done) throw new Error(`keepalived exited while waiting for ${state}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for keepalived to enter ${state}\n${this.describe()}`);
-      await sleep(10);
-    }
-  }
-
-  async waitForLog(pattern: RegExp, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
-      if (this.done) throw new Error(`keepalived exited before logging ${pattern}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for keepalived to log ${pattern}\n${this.describe()}`);
-      await sleep(20);
-    }
-  }
-
-  describe(): string {
-    const states = this.transitions().map((t) => `${t.at} ${t.state}`).join(', ') || '(none)';
-    const lines = this.output.trim().split('\n').slice(-40).join('\n');
-    return `keepalived in ${this.netns} (pid ${this.pid}, ${this.done ? 'exited' : 'running'}), ${this.conf}\nstates: ${states}\nconsole (last 40 lines):\n${lines}`;
-  }
-
-  /** SIGTERM (keepalived drops the VIP, runs notify STOP and exits), SIGKILL after 5 s. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.done) return this.exited;
-    try {
-      process.kill(this.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    const timer = setTimeout(() => this.killAll(), 5_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private killAll(): void {
-    const pids = [this.pid];
-    try {
-      pids.push(Number(readFileSync(join(this.dir, 'vrrp.pid'), 'utf8').trim()));
-    } catch {
-      /* no VRRP child recorded */
-    }
-    for (const pid of pids) {
-      try {
-        // Only a process that still runs our config: never a recycled pid.
-        if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.conf)) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
+/** Starts keepalived on `conf` in `netns`; resolves once it logs "Startup complete". */
+export function startNsKeepalived(netns: string, conf: string, dir: string): Promise<NsKeepalived> {
+  return KeepalivedProcess.start(netns, conf, dir, nodePaths(dir).statesFile);
 }

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN } from './cli.js';
 import { type Ack, missingAcks, Writer, type WriterOptions } from './e2e-client.js';
-import { NsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, writeSeedCheck, configTest } from './e2e-keepalived.js';
+import { type NsKeepalived, startNsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, writeSeedCheck, configTest } from './e2e-keepalived.js';
 import { E2E_MYSQL_PORT, NsServer, type SemiSync } from './e2e-mariadb.js';
 import { addNetns, e2eNetnsName, inNetns, ipIn, ipv4Addresses, removeNetns, type NetnsRole } from './e2e-netns.js';
 import { findExecutable, makeTempDir, removeTempDir } from './mariadb.js';
@@ -233,7 +233,7 @@ export class Topology {
     }
     // Both at once, as two hosts booting together.
     this.keepalivedStartedAt = Date.now();
-    const started = await Promise.allSettled(nodes.map((n) => NsKeepalived.start(n.netns, n.conf, n.dir)));
+    const started = await Promise.allSettled(nodes.map((n) => startNsKeepalived(n.netns, n.conf, n.dir)));
     started.forEach((s, i) => {
       if (s.status === 'fulfilled') (nodes[i] as Node).keepalived = s.value;
     });

@@ -3,24 +3,19 @@
 // init_file 1 overwrite) and a vrrp_script running bin/check-mysql-fresh on its status file
 // (weight 0, init_fail). A generic notify script appends "EPOCH_MS STATE" to a file, which is
 // how the tests read keepalived's state transitions.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from './cli.js';
-import { findBinaries, findExecutable } from './mariadb.js';
+import { findKeepalived, KeepalivedProcess } from './keepalived-process.js';
+import { findBinaries } from './mariadb-basics.js';
 import { findIp } from './netns.js';
-import { trackGroup, untrackGroup } from './reaper.js';
 
 export const FRESH_GUARD = resolve(REPO_ROOT, 'bin', 'check-mysql-fresh');
 /** TEST-NET-1 (RFC 5737), inside the test's namespace only. */
 export const VIP = '192.0.2.10/24';
 
-export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
-
-export function findKeepalived(): string | undefined {
-  return findExecutable('keepalived');
-}
+export { findKeepalived, type Transition, type VrrpState } from './keepalived-process.js';
 
 /** Why these tests cannot run here, or undefined when they can. */
 export function keepalivedMissing(): string | undefined {
@@ -99,137 +94,19 @@ vrrp_instance VI_1 {
 `;
 }
 
-export interface StateChange {
-  state: VrrpState;
-  /** Epoch ms, taken by the notify script when keepalived ran it. */
-  at: number;
-}
+/** keepalived with keepalivedConfig(opts) in opts.netns; its notify script records states. */
+export type Keepalived = KeepalivedProcess;
 
-export class Keepalived {
-  readonly pid: number;
-  readonly conf: string;
-  readonly statesFile: string;
-  private output = '';
-  private readonly exited: Promise<void>;
-  private done = false;
-
-  private constructor(private readonly child: ChildProcess, private readonly opts: KeepalivedOptions, conf: string, statesFile: string) {
-    if (child.pid === undefined) throw new Error('keepalived did not start');
-    this.pid = child.pid;
-    this.conf = conf;
-    this.statesFile = statesFile;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    this.exited = new Promise((done) =>
-      child.once('exit', () => {
-        this.done = true;
-        untrackGroup(this.pid);
-        done();
-      }),
-    );
-  }
-
-  /** Starts keepalived in `netns`; resolves once its config is loaded and its VRRP child runs. */
-  static async start(opts: KeepalivedOptions): Promise<Keepalived> {
-    const keepalived = findKeepalived();
-    const ip = findIp();
-    if (!keepalived || !ip) throw new Error(keepalivedMissing() ?? 'keepalived or ip missing');
-    const statesFile = join(opts.dir, 'states');
-    const notify = join(opts.dir, 'notify.sh');
-    const conf = join(opts.dir, 'keepalived.conf');
-    // Generic notify: TYPE NAME STATE PRIORITY.
-    writeFileSync(notify, `#!/bin/sh\necho "$(date +%s%3N) $3" >> '${statesFile}'\n`);
-    chmodSync(notify, 0o755);
-    writeFileSync(statesFile, '');
-    writeFileSync(conf, keepalivedConfig({ ...opts, iface: opts.iface, notify }));
-    const args = [
-      'netns', 'exec', opts.netns, keepalived,
-      '-f', conf, '-p', join(opts.dir, 'keepalived.pid'), '-r', join(opts.dir, 'vrrp.pid'), '-c', join(opts.dir, 'checkers.pid'),
-      '--dont-fork', '--log-console', '--no-syslog',
-    ];
-    // Its own process group: the reaper then also gets the VRRP child (same cmdline, so the
-    // config path is a marker both carry). `ip netns exec` execs keepalived in place.
-    const child = spawn(ip, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) trackGroup(child.pid, conf);
-    const ka = new Keepalived(child, opts, conf, statesFile);
-    try {
-      await ka.waitForOutput(/Startup complete/, 10_000);
-    } catch (err) {
-      await ka.stop();
-      throw err;
-    }
-    return ka;
-  }
-
-  get running(): boolean {
-    return !this.done;
-  }
-
-  /** keepalived's console log and what it wrote to the notify file, for failure messages. */
-  describe(): string {
-    return `keepalived in ${this.opts.netns} (pid ${this.pid}, ${this.done ? 'exited' : 'running'}), ${this.conf}\nstates: ${this.states().map((s) => `${s.at} ${s.state}`).join(', ') || '(none)'}\nconsole:\n${this.output.trim()}`;
-  }
-
-  private async waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pattern.test(this.output)) {
-      if (this.done) throw new Error(`keepalived exited before ${pattern}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for keepalived to log ${pattern}\n${this.describe()}`);
-      await sleep(20);
-    }
-  }
-
-  /** Every state keepalived has notified, in time order (notify scripts may run out of order). */
-  states(): StateChange[] {
-    let text = '';
-    try {
-      text = readFileSync(this.statesFile, 'utf8');
-    } catch {
-      return [];
-    }
-    return text
-      .split('\n')
-      .map((l) => /^(\d{13}) (MASTER|BACKUP|FAULT|STOP|DELETED)$/.exec(l.trim()))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ at: Number(m[1]), state: m[2] as VrrpState }))
-      .sort((a, b) => a.at - b.at);
-  }
-
-  /** The first notified `state` at or after epoch ms `since`. */
-  async waitForState(state: VrrpState, since: number, timeoutMs: number): Promise<StateChange> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.states().find((s) => s.state === state && s.at >= since);
-      if (found) return found;
-      if (this.done) throw new Error(`keepalived exited while waiting for ${state}\n${this.describe()}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for keepalived to enter ${state}\n${this.describe()}`);
-      await sleep(10);
-    }
-  }
-
-  /** SIGTERM (keepalived stops its children and exits), SIGKILL after 5 s. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.done) return this.exited;
-    process.kill(this.pid, 'SIGTERM');
-    const timer = setTimeout(() => this.killAll(), 5_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  private killAll(): void {
-    const pids = [this.pid];
-    try {
-      pids.push(Number(readFileSync(join(this.opts.dir, 'vrrp.pid'), 'utf8').trim()));
-    } catch {
-      /* no VRRP child recorded */
-    }
-    for (const pid of pids) {
-      try {
-        // Only a process that still runs our config: never a recycled pid.
-        if (pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.conf)) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-  }
+/** Writes the config and the notify script into opts.dir, then starts keepalived. */
+export async function startKeepalived(opts: KeepalivedOptions): Promise<Keepalived> {
+  if (!findKeepalived() || !findIp()) throw new Error(keepalivedMissing() ?? 'keepalived or ip missing');
+  const statesFile = join(opts.dir, 'states');
+  const notify = join(opts.dir, 'notify.sh');
+  const conf = join(opts.dir, 'keepalived.conf');
+  // Generic notify: TYPE NAME STATE PRIORITY.
+  writeFileSync(notify, `#!/bin/sh\necho "$(date +%s%3N) $1 $2 $3 $4" >> '${statesFile}'\n`);
+  chmodSync(notify, 0o755);
+  writeFileSync(statesFile, '');
+  writeFileSync(conf, keepalivedConfig({ ...opts, iface: opts.iface, notify }));
+  return KeepalivedProcess.start(opts.netns, conf, opts.dir, statesFile);
 }

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns } from '../helpers/cli.js';
 import { DaemonProcess, readOrUndefined, readStatus, waitForTrack } from '../helpers/daemon.js';
-import { Keepalived } from '../helpers/keepalived.js';
+import { type Keepalived, startKeepalived as spawnKeepalived } from '../helpers/keepalived.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
 import { makeTempDir, removeTempDir, startServer, type Server } from '../helpers/mariadb.js';
 import { createNetns, type Netns } from '../helpers/netns.js';
@@ -81,7 +81,7 @@ describeWithKeepalived('keepalived sees a killed, stopped or missing check-mysql
     const statusFile = join(caseDir, 'mysql.status.json');
     netns = await createNetns();
     const startedAt = Date.now();
-    keepalived = await Keepalived.start({ netns: netns.name, iface: netns.iface, dir: caseDir, trackFile, statusFile, maxAgeS: MAX_AGE_S });
+    keepalived = await spawnKeepalived({ netns: netns.name, iface: netns.iface, dir: caseDir, trackFile, statusFile, maxAgeS: MAX_AGE_S });
     return { trackFile, statusFile, startedAt };
   }
 

@@ -101,8 +101,8 @@ for (const scenario of SCENARIOS) {
       // Longer than 3 x advert_int + skew: a BACKUP that heard no advert would become MASTER too.
       const samples = await topo.sampleVip(4_500);
 
-      const peerStates = topo.nodes[peer].keepalived?.transitions().map((s) => s.state);
-      const master = topo.nodes[holder.node].keepalived?.transitions().find((s) => s.state === 'MASTER');
+      const peerStates = topo.nodes[peer].keepalived?.states().map((s) => s.state);
+      const master = topo.nodes[holder.node].keepalived?.states().find((s) => s.state === 'MASTER');
       report(`keepalived spawned on both nodes -> VIP seen on node ${holder.node}: ${holder.at - topo.keepalivedStartedAt} ms`);
       expect(samples.every((s) => s.holders.length === 1 && s.holders[0] === holder.node), topo.describe()).toBe(true);
       expect(peerStates, topo.describe()).toContain('BACKUP');
@@ -227,7 +227,7 @@ for (const scenario of SCENARIOS) {
       // Longer than master-down: a standby that could take over would have done so by now.
       const orphaned = await topo.sampleVip(MASTER_DOWN_MS + 1_000);
       expect(orphaned.filter((s) => s.holders.length > 0), topo.describe()).toEqual([]);
-      expect(standbyKa.transitions().filter((s) => s.state === 'MASTER' && s.at >= killedAt), 'the stale standby was never MASTER').toEqual([]);
+      expect(standbyKa.states().filter((s) => s.state === 'MASTER' && s.at >= killedAt), 'the stale standby was never MASTER').toEqual([]);
       expect(isOn(await topo.nodes[standby].server.variable('read_only')), 'the stale standby stayed read-only').toBe(true);
       report(`${writer}'s mysqld then killed -> no VIP holder for ${MASTER_DOWN_MS + 1_000} ms of sampling; ${standby} stayed FAULT and read-only`);
 
