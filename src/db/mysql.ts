@@ -36,7 +36,10 @@ function bounded<T>(
       if (err) reject(err instanceof DbFailure ? err : classifyDriverError(err, phase));
       else resolve(value as T);
     };
-    const timer = setTimeout(() => finish(onTimeout()), remainingMs);
+    // The verdict waits one turn of the event loop: timers run before I/O, so after this
+    // process was stalled (a loaded machine, a GC pause) an answer that arrived in time would
+    // otherwise lose to the timer, and a healthy server would be blamed for our stall.
+    const timer = setTimeout(() => setImmediate(() => finish(onTimeout())), remainingMs);
     start(finish);
   });
 }
@@ -59,7 +62,9 @@ export const mysqlConnector = (tuning: DriverTuning): Connector => async (cfg, d
     ...(cfg.socket ? { socketPath: cfg.socket } : { host: cfg.host, port: cfg.port }),
     user: cfg.user,
     password: cfg.password ?? '',
-    connectTimeout: Math.max(1, deadline.remainingMs()),
+    // Only a backstop: bounded() below enforces the deadline, and lets an answer that arrived
+    // during a stall of this process win (mysql2's own timer would not).
+    connectTimeout: deadline.remainingMs() + 1_000,
     supportBigNumbers: true,
     dateStrings: true,
     charset: 'UTF8MB4_GENERAL_CI',
