@@ -203,7 +203,8 @@ class Daemon {
     const line = state.healthy
       ? `${target.name}: healthy (${report?.verdict.role ?? 'unknown'})`
       : `${target.name}: FAULT - ${reasons.join('; ') || `not yet healthy: ${state.consecutiveOk}/${target.rise} good checks`}`;
-    const fields = { target: target.name, healthy: state.healthy, role: report?.verdict.role, reasons, warnings: report?.verdict.warnings.map(render) ?? [] };
+    // elapsedMs: a timeout that took far longer than --timeout means this process was stalled.
+    const fields = { target: target.name, healthy: state.healthy, role: report?.verdict.role, reasons, warnings: report?.verdict.warnings.map(render) ?? [], ...(report && { elapsedMs: Math.round(report.elapsedMs) }) };
     if (state.healthy) this.log.info(fields, line);
     else this.log.warn(fields, line);
   }
