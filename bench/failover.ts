@@ -14,7 +14,7 @@
 // Prints min / median / max per setup and failure; figures, not assertions. Run as root.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keepalivedMissing } from '../test/helpers/keepalived.js';
-import { failOver, FAILURES, type FailoverRun, type FailureKind, isOn, rejoin, releaseAll, waitWritable } from '../test/helpers/e2e-failover.js';
+import { failOver, FAILURES, type FailoverRun, type FailureKind, rejoin, releaseAll, waitWritable } from '../test/helpers/e2e-failover.js';
 import { Topology, type TopologyOptions } from '../test/helpers/e2e-topology.js';
 import type { NodeName } from '../test/helpers/e2e-keepalived.js';
 
@@ -59,16 +59,17 @@ interface Sample {
   lost: number;
 }
 
-const stat = (xs: number[]): string => {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return 'never';
-  const med = v.length % 2 ? (v[(v.length - 1) / 2] as number) : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
-  const s = (x: number) => (x / 1000).toFixed(2);
-  return `${s(v[0] as number)} / ${s(med)} / ${s(v[v.length - 1] as number)}`;
-};
+/** The finite values, sorted: a run that never became writable is left out, not counted as 0. */
+const finite = (xs: number[]): number[] => xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
 const median = (xs: number[]): number => {
-  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return v.length ? (v[Math.floor((v.length - 1) / 2)] as number + (v[Math.ceil((v.length - 1) / 2)] as number)) / 2 : Number.NaN;
+  const v = finite(xs);
+  return v.length ? ((v[Math.floor((v.length - 1) / 2)] as number) + (v[Math.ceil((v.length - 1) / 2)] as number)) / 2 : Number.NaN;
+};
+/** "min / median / max" in seconds, or "never". */
+const stat = (xs: number[]): string => {
+  const v = finite(xs);
+  const s = (x: number) => (x / 1000).toFixed(2);
+  return v.length ? `${s(v[0] as number)} / ${s(median(v))} / ${s(v[v.length - 1] as number)}` : 'never';
 };
 
 /** What the seed's operator does by hand after a failover: the holder writable, the other not. */
@@ -96,7 +97,7 @@ async function runSetup(name: string, setup: Setup, runs: number, failures: Fail
         if (!setup.promotes) {
           // The seed's setup never promotes: check that the new holder is still read-only.
           await sleep(1_000);
-          if (!isOn(await topo.nodes[run.next].server.variable('read_only'))) writable = Date.now();
+          if (!(await topo.nodes[run.next].server.readOnly())) writable = Date.now();
         }
         const sample: Sample = {
           setup: name, failure, fault: (run.faultAt ?? Number.NaN) - run.t0, vip: run.vipAt - run.t0,

@@ -26,26 +26,24 @@ function quote(value: string): string {
   return `'${value.replace(/\s+/g, '')}'`;
 }
 
+/** Per flavour: where the received GTIDs are shown, and the function that waits for them (0 = applied). */
+const GTID_WAIT: Record<Flavor, { column: string; fn: string }> = {
+  mariadb: { column: 'Gtid_IO_Pos', fn: 'MASTER_GTID_WAIT' },
+  mysql: { column: 'Retrieved_Gtid_Set', fn: 'WAIT_FOR_EXECUTED_GTID_SET' },
+};
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export function catchUpWaits(flavor: Flavor, version: string, channels: readonly ReplicationChannel[], timeoutSeconds: number): CatchUpWait[] {
   const t = Math.max(0, Math.ceil(timeoutSeconds));
   const waits: CatchUpWait[] = [];
   for (const c of channels) {
-    if (flavor === 'mariadb' && c.retrievedGtid) {
+    if (c.retrievedGtid) {
+      const { column, fn } = GTID_WAIT[flavor];
       waits.push({
         channel: c.channel,
-        target: `Gtid_IO_Pos ${c.retrievedGtid}`,
-        sql: `SELECT MASTER_GTID_WAIT(${quote(c.retrievedGtid)}, ${t}) AS waited`,
-        outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
-      });
-      continue;
-    }
-    if (flavor === 'mysql' && c.retrievedGtid) {
-      waits.push({
-        channel: c.channel,
-        target: `Retrieved_Gtid_Set ${c.retrievedGtid}`,
-        sql: `SELECT WAIT_FOR_EXECUTED_GTID_SET(${quote(c.retrievedGtid)}, ${t}) AS waited`,
+        target: `${column} ${c.retrievedGtid}`,
+        sql: `SELECT ${fn}(${quote(c.retrievedGtid)}, ${t}) AS waited`,
         outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
       });
       continue;

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN } from './cli.js';
+import { jsonLines } from './json-lines.js';
 import { trackPid, untrackPid } from './reaper.js';
 
 /** One pino line from the daemon's stdout. */
@@ -49,7 +50,6 @@ export class DaemonProcess {
   readonly lines: LogLine[] = [];
   /** Whatever stdout held that was not a JSON line, and all of stderr: for failure messages. */
   private other = '';
-  private stdoutBuf = '';
   readonly exited: Promise<DaemonExit>;
   private exitInfo: DaemonExit | undefined;
 
@@ -57,7 +57,7 @@ export class DaemonProcess {
     const pid = child.pid;
     if (pid === undefined) throw new Error('check-mysql daemon did not start');
     this.pid = pid;
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => this.takeStdout(d));
+    child.stdout?.setEncoding('utf8').on('data', jsonLines((o) => this.lines.push(o as unknown as LogLine), (line) => (this.other += `${line}\n`)));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.other += d));
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
@@ -92,20 +92,6 @@ export class DaemonProcess {
 
   get exit(): DaemonExit | undefined {
     return this.exitInfo;
-  }
-
-  private takeStdout(chunk: string): void {
-    this.stdoutBuf += chunk;
-    let i: number;
-    while ((i = this.stdoutBuf.indexOf('\n')) >= 0) {
-      const raw = this.stdoutBuf.slice(0, i);
-      this.stdoutBuf = this.stdoutBuf.slice(i + 1);
-      try {
-        this.lines.push(JSON.parse(raw) as LogLine);
-      } catch {
-        this.other += `${raw}\n`;
-      }
-    }
   }
 
   /** Everything it said, for assertion messages. */

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO_ROOT } from './cli.js';
 import { inNetns } from './e2e-netns.js';
+import { jsonLines } from './json-lines.js';
 import { trackPid, untrackPid } from './reaper.js';
 
 export interface WriterOptions {
@@ -105,11 +106,10 @@ export class Writer {
   readonly errors: WriteError[] = [];
   private ended: WriterEnd | undefined;
   private stderr = '';
-  private buf = '';
   readonly done: Promise<WriterEnd>;
 
   private constructor(private readonly child: ChildProcess, readonly pid: number) {
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => this.take(d));
+    child.stdout?.setEncoding('utf8').on('data', jsonLines((o) => this.take(o), (line) => (this.stderr += `${line}\n`)));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
     this.done = new Promise((resolve, reject) => {
       child.once('exit', (code, signal) => {
@@ -139,26 +139,12 @@ export class Writer {
     return new Writer(child, child.pid);
   }
 
-  private take(chunk: string): void {
-    this.buf += chunk;
-    let i: number;
-    while ((i = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, i);
-      this.buf = this.buf.slice(i + 1);
-      let o: Record<string, unknown>;
-      try {
-        o = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        this.stderr += `${line}\n`;
-        continue;
-      }
-      if (typeof o.ack === 'number') {
-        this.acks.push({ seq: o.ack, at: Number(o.at), serverId: Number(o.serverId), queryMs: Number(o.queryMs), connectMs: typeof o.connectMs === 'number' ? o.connectMs : undefined });
-      }
-      else if (typeof o.error === 'number') {
-        this.errors.push({ seq: o.error, at: Number(o.at), code: String(o.code), errno: typeof o.errno === 'number' ? o.errno : undefined, message: String(o.message) });
-      } else if (typeof o.end === 'string') this.ended = { reason: o.end as WriterEnd['reason'], at: Number(o.at) };
-    }
+  private take(o: Record<string, unknown>): void {
+    if (typeof o.ack === 'number') {
+      this.acks.push({ seq: o.ack, at: Number(o.at), serverId: Number(o.serverId), queryMs: Number(o.queryMs), connectMs: typeof o.connectMs === 'number' ? o.connectMs : undefined });
+    } else if (typeof o.error === 'number') {
+      this.errors.push({ seq: o.error, at: Number(o.at), code: String(o.code), errno: typeof o.errno === 'number' ? o.errno : undefined, message: String(o.message) });
+    } else if (typeof o.end === 'string') this.ended = { reason: o.end as WriterEnd['reason'], at: Number(o.at) };
   }
 
   get running(): boolean {

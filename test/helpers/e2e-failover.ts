@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Ack, waitForAckAfter, type Writer } from './e2e-client.js';
-import { readTransitions, nodePaths, type NodeName } from './e2e-keepalived.js';
+import { nodePaths, type NodeName } from './e2e-keepalived.js';
 import { other, type Topology } from './e2e-topology.js';
 import { waitFor } from './wait.js';
 
@@ -29,11 +29,7 @@ export const FAILURES: Record<FailureKind, Failure> = {
   },
   'stop-mysqld': {
     label: 'SIGSTOP mysqld (hung server)',
-    inflict: async (topo, node) => {
-      const t0 = Date.now();
-      topo.nodes[node].server.kill('SIGSTOP');
-      return t0;
-    },
+    inflict: async (topo, node) => topo.signalMysqld(node, 'SIGSTOP'),
     repair: async (topo, node) => topo.nodes[node].server.kill('SIGCONT'),
   },
   'cut-link': {
@@ -59,20 +55,17 @@ export async function releaseAll(topo: Topology, kind: FailureKind): Promise<voi
   }
 }
 
-export const isOff = (v: string): boolean => v === '0' || v === 'OFF';
-export const isOn = (v: string): boolean => v === '1' || v === 'ON';
-
 /** Waits until the node's mysqld is writable (read_only=OFF); epoch ms. */
 export async function waitWritable(topo: Topology, node: NodeName, timeoutMs = 15_000): Promise<number> {
   const server = topo.nodes[node].server;
-  await waitFor(`node ${node} writable (read_only=OFF by check-mysql notify)`, async () => isOff(await server.variable('read_only')), { timeoutMs, intervalMs: 5 });
+  await waitFor(`node ${node} writable (read_only=OFF by check-mysql notify)`, async () => !(await server.readOnly()), { timeoutMs, intervalMs: 5 });
   return Date.now();
 }
 
 /** Waits until the node's mysqld is read-only again; epoch ms. */
 export async function waitReadOnly(topo: Topology, node: NodeName, timeoutMs = 20_000): Promise<number> {
   const server = topo.nodes[node].server;
-  await waitFor(`node ${node} read-only`, async () => isOn(await server.variable('read_only')), { timeoutMs, intervalMs: 20 });
+  await waitFor(`node ${node} read-only`, () => server.readOnly(), { timeoutMs, intervalMs: 20 });
   return Date.now();
 }
 
@@ -150,8 +143,8 @@ export async function failOver(topo: Topology, kind: FailureKind, o: FailoverOpt
   } finally {
     await writer.stop();
   }
-  const fault = readTransitions(nodePaths(topo.nodes[old].dir).statesFile).find((s) => s.state === 'FAULT' && s.at >= t0);
-  const master = readTransitions(nodePaths(topo.nodes[next].dir).statesFile).find((s) => s.state === 'MASTER' && s.at >= t0);
+  const fault = topo.nodes[old].keepalived?.states().find((s) => s.state === 'FAULT' && s.at >= t0);
+  const master = topo.nodes[next].keepalived?.states().find((s) => s.state === 'MASTER' && s.at >= t0);
   const lost = o.promotes ? await topo.lostAcks(writer.acks, next) : [];
   return { kind, old, next, t0, faultAt: fault?.at, masterAt: master?.at, vipAt, writableAt, firstAck, lost, writer };
 }
@@ -168,9 +161,10 @@ export interface Rejoin {
 }
 
 /**
- * Repairs the old holder (then runs `afterRepair`, e.g. a by-hand operator's steps) and waits until it is a read-only standby in BACKUP that has applied
- * every write the new holder acknowledged; then samples the VIP for `sampleMs`, which must stay
- * on the new holder (nopreempt).
+ * Repairs the old holder (then runs `afterRepair`, e.g. a by-hand operator's steps) and waits
+ * until it is a read-only standby in BACKUP that has applied every write the new holder
+ * acknowledged; then samples the VIP for `sampleMs`, which must stay on the new holder
+ * (nopreempt).
  */
 export async function rejoin(topo: Topology, run: FailoverRun, sampleMs: number, afterRepair?: () => Promise<void>): Promise<Rejoin> {
   const { old, next } = run;
@@ -197,11 +191,7 @@ export async function assertOneWritableHolder(topo: Topology, holder: NodeName, 
   const samples = await topo.sampleVip(sampleMs);
   const wrong = samples.filter((s) => s.holders.length !== 1 || s.holders[0] !== holder);
   if (wrong.length > 0) throw new Error(`expected the VIP on node ${holder} only; saw ${JSON.stringify(wrong.slice(0, 3))}\n${topo.describe()}`);
-  const holderRo = await topo.nodes[holder].server.variable('read_only');
-  if (!isOff(holderRo)) throw new Error(`the VIP holder ${holder} has read_only=${holderRo}\n${topo.describe()}`);
+  if (await topo.nodes[holder].server.readOnly()) throw new Error(`the VIP holder ${holder} is read-only\n${topo.describe()}`);
   const peer = topo.nodes[other(holder)].server;
-  if (peer.running) {
-    const peerRo = await peer.variable('read_only');
-    if (!isOn(peerRo)) throw new Error(`node ${other(holder)} (no VIP) has read_only=${peerRo}\n${topo.describe()}`);
-  }
+  if (peer.running && !(await peer.readOnly())) throw new Error(`node ${other(holder)} (no VIP) is writable\n${topo.describe()}`);
 }

@@ -132,7 +132,7 @@ export function renderExample(o: RenderOptions): string {
   if (o.variant === 'oneshot' && !check.test(text)) throw new Error(`${examplePath(o.variant, o.node)} has no check-mysql vrrp_script line`);
   if (o.check === 'seed') {
     if (o.variant !== 'oneshot') throw new Error('the seed check replaces the one-shot example\'s vrrp_script');
-    text = text.replace(/script ".*bin\/check-mysql --defaults-file=[^"]*"/, `script "/bin/sh ${p.seedCheck}"`);
+    text = text.replace(check, `script "/bin/sh ${p.seedCheck}"`);
   } else {
     text = text.replace(check, `$1 --no-syslog --log-file ${p.checkLog} --lock-file ${p.notifyLock}"`);
   }

@@ -10,8 +10,8 @@
 //
 // mariadbd listens on 0.0.0.0:13306 inside its own namespace (so the host address and the
 // VIP both reach it), in master-master GTID replication over the bridge; both start
-// read_only=ON, and making the VIP holder writable is the notify handler's job (or the test's,
-// by hand, until that handler exists). keepalived runs the example configs from
+// read_only=ON, and making the VIP holder writable is the notify handler's job (with
+// notify: 'example'). keepalived runs the example configs from
 // examples/keepalived/ with names, addresses and paths substituted (e2e-keepalived.ts).
 //
 // Cleanup, however the test ends: cleanup() (afterAll); the reaper's and e2e-netns's process
@@ -74,6 +74,8 @@ export interface VipSample {
   at: number;
   holders: NodeName[];
 }
+
+const daemonRunning = (n: Node): boolean => n.daemon !== undefined && n.daemon.exitCode === null && n.daemon.signalCode === null;
 
 function mariadbClient(): string {
   const found = findExecutable('mariadb') ?? findExecutable('mysql');
@@ -243,7 +245,7 @@ export class Topology {
 
   /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
   startDaemon(n: Node): void {
-    if (n.daemon && n.daemon.exitCode === null && n.daemon.signalCode === null) throw new Error(`node ${n.name}: the daemon still runs`);
+    if (daemonRunning(n)) throw new Error(`node ${n.name}: the daemon still runs`);
     const p = nodePaths(n.dir);
     const args = [
       BIN, 'daemon', `--defaults-file=${p.myCnf}`, '--vip', ADDRESSES.vip,
@@ -302,11 +304,6 @@ export class Topology {
 
   // --- acting ---------------------------------------------------------------------------------
 
-  /** Whether the node's mysqld says read_only=ON (asked as root over its socket). */
-  async readOnly(node: NodeName): Promise<boolean> {
-    return this.nodes[node].server.readOnly();
-  }
-
   /** The network is cut: the node's eth0 goes down inside its namespace. Returns epoch ms before. */
   async cutLink(node: NodeName): Promise<number> {
     const t0 = Date.now();
@@ -321,7 +318,7 @@ export class Topology {
   /** kill -9 of the node's check-mysql daemon (daemon variant); returns epoch ms before the signal. */
   killDaemon(node: NodeName): number {
     const d = this.nodes[node].daemon;
-    if (!d || d.pid === undefined || d.exitCode !== null || d.signalCode !== null) throw new Error(`node ${node}: no daemon running`);
+    if (!daemonRunning(this.nodes[node]) || d?.pid === undefined) throw new Error(`node ${node}: no daemon running`);
     const t0 = Date.now();
     process.kill(d.pid, 'SIGKILL');
     return t0;
@@ -343,11 +340,16 @@ export class Topology {
     await this.nodes[writer].server.exec(`INSERT INTO ${WRITES_TABLE} (seq, server_id) VALUES (${seq}, @@server_id)`);
   }
 
+  /** A signal to the node's mariadbd (SIGSTOP: a hung server); returns epoch ms just before it. */
+  signalMysqld(node: NodeName, signal: NodeJS.Signals): number {
+    const t0 = Date.now();
+    this.nodes[node].server.kill(signal);
+    return t0;
+  }
+
   /** kill -9 of the node's mariadbd; returns epoch ms just before the signal. */
   killMysqld(node: NodeName): number {
-    const t0 = Date.now();
-    this.nodes[node].server.kill('SIGKILL');
-    return t0;
+    return this.signalMysqld(node, 'SIGKILL');
   }
 
   /** A writer in the client namespace, through the VIP (see e2e-client.ts). */
@@ -409,8 +411,7 @@ export class Topology {
     for (const w of this.writers) await step(() => w.kill());
     for (const n of Object.values(this.nodes)) {
       await step(() => {
-        const d = n.daemon;
-        if (d && d.exitCode === null && d.signalCode === null && d.pid !== undefined) process.kill(d.pid, 'SIGKILL');
+        if (daemonRunning(n) && n.daemon?.pid !== undefined) process.kill(n.daemon.pid, 'SIGKILL');
       });
     }
     await Promise.all(Object.values(this.nodes).map((n) => step(() => n.keepalived?.stop())));

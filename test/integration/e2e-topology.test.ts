@@ -13,7 +13,7 @@
 // then dies nobody takes the VIP (an outage, not stale data) until the writer is back.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns } from '../helpers/cli.js';
-import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, isOff, isOn, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e-failover.js';
+import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e-failover.js';
 import { other, Topology, type TopologyOptions } from '../helpers/e2e-topology.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
 
@@ -228,7 +228,7 @@ for (const scenario of SCENARIOS) {
       const orphaned = await topo.sampleVip(MASTER_DOWN_MS + 1_000);
       expect(orphaned.filter((s) => s.holders.length > 0), topo.describe()).toEqual([]);
       expect(standbyKa.states().filter((s) => s.state === 'MASTER' && s.at >= killedAt), 'the stale standby was never MASTER').toEqual([]);
-      expect(isOn(await topo.nodes[standby].server.variable('read_only')), 'the stale standby stayed read-only').toBe(true);
+      expect(await topo.nodes[standby].server.readOnly(), 'the stale standby stayed read-only').toBe(true);
       report(`${writer}'s mysqld then killed -> no VIP holder for ${MASTER_DOWN_MS + 1_000} ms of sampling; ${standby} stayed FAULT and read-only`);
 
       const restartedAt = Date.now();
@@ -238,7 +238,7 @@ for (const scenario of SCENARIOS) {
       const writableAt = await waitWritable(topo, writer);
       report(`${writer}'s mysqld restarted (${ms(answeredAt, restartedAt)} to answer) -> VIP on ${writer} ${ms(back.at, restartedAt)}, writable ${ms(writableAt, restartedAt)}`);
       await assertOneWritableHolder(topo, writer);
-      expect(isOff(await topo.nodes[writer].server.variable('read_only'))).toBe(true);
+      expect(await topo.nodes[writer].server.readOnly()).toBe(false);
     }, 90_000);
   });
 }
