@@ -1,11 +1,13 @@
-import type { ConnectionConfig, Policy } from './config/config.js';
+import type { CheckSpec } from './types/config.js';
 import { classifyDriverError } from './db/failure.js';
-import type { Connector, Session } from './db/session.js';
-import { deadlineAfter, type Deadline } from './deadline.js';
+import type { Connector, Session } from './types/session.js';
+import { deadlineAfter } from './deadline.js';
+import type { Deadline } from './types/deadline.js';
 import { replication } from './probes/replication.js';
 import { serverVariables } from './probes/server-variables.js';
 import { holdsAddress, type InterfaceTable } from './probes/vip.js';
-import { evaluate, type Facts, type Verdict } from './verdict/evaluate.js';
+import { evaluate } from './verdict/evaluate.js';
+import type { CheckReport, Facts } from './types/facts.js';
 
 export interface CheckDeps {
   readonly connect: Connector;
@@ -14,20 +16,6 @@ export interface CheckDeps {
   readonly networkInterfaces: () => InterfaceTable;
   /** Whether the notify handler is promoting this node right now (it holds its lock for MASTER). */
   readonly promotionInProgress?: (lockFile: string) => boolean;
-}
-
-/** What one check needs to know: where, how long, and by which policy. */
-export interface CheckSpec {
-  readonly connection: ConnectionConfig;
-  readonly timeoutMs: number;
-  readonly policy: Policy;
-  readonly lockFile?: string;
-}
-
-export interface CheckReport {
-  readonly facts: Facts;
-  readonly verdict: Verdict;
-  readonly elapsedMs: number;
 }
 
 /** The one-shot check: connect, probe under one deadline, quit cleanly, judge. Never throws. */

@@ -1,5 +1,5 @@
 /** What bin/check-mysql loads for `check-mysql daemon ...` (a bundle of its own, off the one-shot path). */
-import type { Env } from './config/config.js';
+import type { Env } from './types/config.js';
 import { createLogger, loadDaemonConfig, markFault, runDaemon, type DaemonDeps } from './daemon/daemon.js';
 import { exitCodeOf } from './usage-error.js';
 

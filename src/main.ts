@@ -1,6 +1,7 @@
 import { runCheck, type CheckDeps } from './check.js';
 import { parseArgv } from './cli/parse-argv.js';
-import { buildCheckConfig, type Env } from './config/config.js';
+import { buildCheckConfig } from './config/config.js';
+import type { Env } from './types/config.js';
 import type { OptionFileSystem } from './config/option-files.js';
 import type { LogSinks } from './log/event-log.js';
 import { logUnhealthy } from './log/failure-log.js';

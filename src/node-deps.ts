@@ -2,13 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { connectMysql } from './db/mysql.js';
 import type { MainDeps } from './main.js';
 import { nodeBasics } from './node-basics.js';
-
-/** What only the process edge can supply: its streams and its title. */
-export interface ProcessIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  hideArgv(): void;
-}
+import type { ProcessIo } from './types/io.js';
 
 const SYSLOG_HANDOVER_MS = 1000;
 

@@ -2,28 +2,7 @@ import type { ParsedArgv, ArgValue } from '../cli/parse-argv.js';
 import { readClientOptions, type OptionFileSystem } from './option-files.js';
 import { UsageError } from '../usage-error.js';
 import { findOption, onlyFor, takes, type Command } from '../cli/options.js';
-
-export type Role = 'writer' | 'standby';
-export type OutputFormat = 'human' | 'json' | 'nagios';
-
-export interface ConnectionConfig {
-  /** For messages and logs: host:port or the socket path. Never contains the password. */
-  readonly label: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly socket?: string;
-  readonly user: string;
-  readonly password?: string;
-}
-
-export interface Policy {
-  readonly maxLagSeconds: number;
-  readonly vip?: string;
-  readonly role: 'auto' | Role;
-  readonly onSaturated: 'healthy' | 'unhealthy';
-  /** Empty means every channel counts. */
-  readonly channels: readonly string[];
-}
+import type { ConnectionConfig, Env, OutputFormat, Policy, Role } from '../types/config.js';
 
 /** The notify handler's lock file (see notify/lock-file.ts); checks read it too. */
 export const DEFAULT_LOCK_FILE = '/run/lock/check-mysql-notify.lock';
@@ -39,8 +18,6 @@ export interface CheckConfig {
   /** Things the user should hear about even when the check passes (e.g. password on argv). */
   readonly notices: readonly string[];
 }
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_SOCKET = '/run/mysqld/mysqld.sock';
 export const DEFAULT_TIMEOUT_SECONDS = 0.8;

@@ -1,7 +1,8 @@
-import type { CheckSpec } from '../check.js';
+import type { CheckSpec } from '../types/config.js';
 import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
-import { buildCheckConfig, integer, seconds, type Env } from '../config/config.js';
+import { buildCheckConfig, integer, seconds } from '../config/config.js';
+import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
 import type { OptionFileSystem } from '../config/option-files.js';
 import { RESERVED_LABEL_NAMES } from '../metrics/daemon-metrics.js';

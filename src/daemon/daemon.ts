@@ -4,14 +4,15 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { findOption, onlyFor, takes } from '../cli/options.js';
 import { parseArgv } from '../cli/parse-argv.js';
-import type { Env } from '../config/config.js';
+import type { Env } from '../types/config.js';
 import type { OptionFileSystem } from '../config/option-files.js';
 import { createHealthServer, type TargetView } from '../http/health-server.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
-import { render } from '../verdict/finding.js';
+import { render } from '../types/finding.js';
 import { UsageError } from '../usage-error.js';
 import { buildDaemonConfig, type DaemonConfig, type TargetConfig } from './daemon-config.js';
-import { initialState, type TargetState } from './hysteresis.js';
+import { initialState } from './hysteresis.js';
+import type { TargetState } from '../types/target-state.js';
 import { TargetMonitor, type MonitorDeps } from './monitor.js';
 import { TRACK_FAULT, statusDocument, trackFileContent } from './state-files.js';
 

@@ -1,13 +1,17 @@
-import { inspect, openSession, type CheckDeps, type CheckReport } from '../check.js';
-import type { Row } from '../dialect/channel.js';
+import { inspect, openSession, type CheckDeps } from '../check.js';
+import type { CheckReport } from '../types/facts.js';
+import type { Row } from '../types/row.js';
 import { replicationStatements } from '../dialect/replication-statements.js';
 import { SERVER_VARIABLES_SQL } from '../dialect/server-info.js';
-import { classifyDriverError, type DbFailure } from '../db/failure.js';
+import { classifyDriverError } from '../db/failure.js';
+import type { DbFailure } from '../types/failure.js';
 import { prefetched } from '../db/prefetched-session.js';
-import type { Session } from '../db/session.js';
-import { deadlineAfter, type Deadline } from '../deadline.js';
+import type { Session } from '../types/session.js';
+import { deadlineAfter } from '../deadline.js';
+import type { Deadline } from '../types/deadline.js';
 import type { TargetConfig } from './daemon-config.js';
-import { applyCheck, type TargetState } from './hysteresis.js';
+import { applyCheck } from './hysteresis.js';
+import type { TargetState } from '../types/target-state.js';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;

@@ -1,6 +1,6 @@
 import type { TargetConfig } from './daemon-config.js';
-import type { TargetState } from './hysteresis.js';
-import { render } from '../verdict/finding.js';
+import type { TargetState } from '../types/target-state.js';
+import { render } from '../types/finding.js';
 
 /**
  * keepalived reads a track file with strtol(buf, NULL, 0): plain decimal, no leading zero

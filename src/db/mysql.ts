@@ -4,10 +4,11 @@
  * hung mysqld will never answer a polite COM_QUIT.
  */
 import { createConnection, type Connection } from 'mysql2';
-import type { Row } from '../dialect/channel.js';
-import type { Connector, Session } from './session.js';
-import type { Deadline } from '../deadline.js';
-import { DbFailure, classifyDriverError } from './failure.js';
+import type { Row } from '../types/row.js';
+import type { Connector, Session } from '../types/session.js';
+import type { Deadline } from '../types/deadline.js';
+import { classifyDriverError } from './failure.js';
+import { DbFailure } from '../types/failure.js';
 
 /**
  * mysql2's destroy() only half-closes (stream.end()): against a hung (SIGSTOPped) mysqld the FIN is

@@ -1,6 +1,7 @@
-import type { Row } from '../dialect/channel.js';
-import { classifyDriverError, type DbFailure } from './failure.js';
-import type { Session } from './session.js';
+import type { Row } from '../types/row.js';
+import { classifyDriverError } from './failure.js';
+import type { DbFailure } from '../types/failure.js';
+import type { Session } from '../types/session.js';
 
 /**
  * A session whose answers to some statements were already fetched (in one round trip). The probes

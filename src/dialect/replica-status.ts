@@ -1,4 +1,5 @@
-import type { IoThreadState, ReplicationChannel, Row } from './channel.js';
+import type { IoThreadState, ReplicationChannel } from '../types/replication.js';
+import type { Row } from '../types/row.js';
 
 /**
  * A row that has neither IO-running nor SQL-running column: whatever produced it,

@@ -1,4 +1,5 @@
-import { versionTuple, type Flavor } from './server-info.js';
+import { versionTuple } from './server-info.js';
+import type { Flavor } from '../types/server.js';
 
 /**
  * Which status statement to try first, and what to fall back to on a syntax error (1064),

@@ -1,18 +1,5 @@
-import type { Row } from './channel.js';
-
-export type Flavor = 'mysql' | 'mariadb';
-
-export interface ServerInfo {
-  readonly version: string;
-  readonly versionComment: string;
-  /** '' when the server does not report it (MariaDB 11+ dropped innodb_version). */
-  readonly innodbVersion: string;
-  readonly flavor: Flavor;
-  readonly serverId: number | null;
-  readonly readOnly: boolean;
-  /** MariaDB has no super_read_only: null there, not false. */
-  readonly superReadOnly: boolean | null;
-}
+import type { Row } from '../types/row.js';
+import type { Flavor, ServerInfo } from '../types/server.js';
 
 /** One round trip that works on every flavour; names missing from the result are simply absent. */
 export const SERVER_VARIABLES_SQL =

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { TargetState } from '../daemon/hysteresis.js';
-import { render } from '../verdict/finding.js';
+import type { TargetState } from '../types/target-state.js';
+import { render } from '../types/finding.js';
 
 export interface TargetView {
   readonly name: string;

@@ -1,5 +1,5 @@
-import type { CheckReport } from '../check.js';
-import { render } from '../verdict/finding.js';
+import type { CheckReport } from '../types/facts.js';
+import { render } from '../types/finding.js';
 import { logEvent, type LogSinks, type LogTargets } from './event-log.js';
 
 /** One line per unhealthy one-shot result: keepalived throws the script's output away. */

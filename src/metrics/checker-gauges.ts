@@ -2,7 +2,7 @@
  * check-mysql's own view of a target: the verdict keepalived acts on, and enough around it
  * (raw result, role, freshness, VIP) to tell from a dashboard why the VIP is where it is.
  */
-import type { TargetState } from '../daemon/hysteresis.js';
+import type { TargetState } from '../types/target-state.js';
 import { bit, type GaugeSample, type GaugeSpec } from './gauge-sample.js';
 
 export const ROLES = ['writer', 'standby', 'unknown'] as const;

@@ -4,8 +4,8 @@
  * calls record() after each check and remove() when a reload drops a target.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { CheckReport } from '../check.js';
-import type { TargetState } from '../daemon/hysteresis.js';
+import type { CheckReport } from '../types/facts.js';
+import type { TargetState } from '../types/target-state.js';
 import { CHECKER_GAUGES, checkerSamples } from './checker-gauges.js';
 import type { GaugeSpec, LabelValues } from './gauge-sample.js';
 import { MYSQLD_EXPORTER_GAUGES, mysqldExporterSamples } from './mysqld-exporter-gauges.js';

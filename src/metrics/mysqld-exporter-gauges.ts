@@ -13,9 +13,9 @@
  * `..._seconds_behind_source`) and those rules go silent; we keep the classic names on every
  * version, because the names are what the dashboards and rules depend on.
  */
-import type { ReplicationChannel } from '../dialect/channel.js';
-import type { Flavor } from '../dialect/server-info.js';
-import type { Facts } from '../verdict/evaluate.js';
+import type { ReplicationChannel } from '../types/replication.js';
+import type { Flavor } from '../types/server.js';
+import type { Facts } from '../types/facts.js';
 import { bit, type GaugeSample, type GaugeSpec } from './gauge-sample.js';
 
 const SLAVE_LABELS = ['master_host', 'master_uuid', 'channel_name', 'connection_name'] as const;

@@ -1,5 +1,6 @@
-import type { ReplicationChannel } from '../dialect/channel.js';
-import { versionTuple, type Flavor } from '../dialect/server-info.js';
+import type { ReplicationChannel } from '../types/replication.js';
+import { versionTuple } from '../dialect/server-info.js';
+import type { Flavor } from '../types/server.js';
 
 /**
  * How to wait until the SQL thread has applied everything the IO thread received, per channel:

@@ -1,6 +1,7 @@
 import { parseArgv } from '../cli/parse-argv.js';
 import { findOption, onlyFor, takes } from '../cli/options.js';
-import { buildCheckConfig, seconds, type Env } from '../config/config.js';
+import { buildCheckConfig, seconds } from '../config/config.js';
+import type { Env } from '../types/config.js';
 import { logEvent } from '../log/event-log.js';
 import type { MainDeps } from '../main.js';
 import { UsageError, exitCodeOf } from '../usage-error.js';

@@ -1,8 +1,9 @@
-import { openSession, type CheckDeps, type CheckSpec } from '../check.js';
+import { openSession, type CheckDeps } from '../check.js';
+import type { CheckSpec } from '../types/config.js';
 import { classifyDriverError } from '../db/failure.js';
-import type { Session } from '../db/session.js';
+import type { Session } from '../types/session.js';
 import { deadlineAfter } from '../deadline.js';
-import type { ServerInfo } from '../dialect/server-info.js';
+import type { ServerInfo } from '../types/server.js';
 import { replication } from '../probes/replication.js';
 import { serverVariables } from '../probes/server-variables.js';
 import { holdsAddress } from '../probes/vip.js';

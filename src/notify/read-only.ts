@@ -1,5 +1,5 @@
-import type { Row } from '../dialect/channel.js';
-import type { ServerInfo } from '../dialect/server-info.js';
+import type { Row } from '../types/row.js';
+import type { ServerInfo } from '../types/server.js';
 
 /** Writable: read_only=OFF also clears super_read_only on MySQL. */
 export const PROMOTE_SQL = 'SET GLOBAL read_only = OFF';

@@ -1,5 +1,5 @@
-import type { CheckReport } from '../check.js';
-import { render } from '../verdict/finding.js';
+import type { CheckReport } from '../types/facts.js';
+import { render } from '../types/finding.js';
 
 /** One line for a person at a terminal: verdict, role, target, then why. */
 export function formatHuman(report: CheckReport): string {

@@ -1,5 +1,5 @@
-import type { CheckReport } from '../check.js';
-import { render } from '../verdict/finding.js';
+import type { CheckReport } from '../types/facts.js';
+import { render } from '../types/finding.js';
 
 /** The --json document: stable keys for scripts, one object per run. */
 export function toJsonReport(report: CheckReport): Record<string, unknown> {

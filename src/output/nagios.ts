@@ -1,5 +1,5 @@
-import type { CheckReport } from '../check.js';
-import { render } from '../verdict/finding.js';
+import type { CheckReport } from '../types/facts.js';
+import { render } from '../types/finding.js';
 
 /** Nagios plugin states (monitoring-plugins' convention). */
 export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;

@@ -1,11 +1,8 @@
-import type { Session } from '../db/session.js';
-import type { Deadline } from '../deadline.js';
-import { DbFailure, classifyDriverError } from '../db/failure.js';
-
-/** What a probe found, or why it could not find it. Probes never throw. */
-export type ProbeResult<T> =
-  | { readonly ok: true; readonly value: T; readonly elapsedMs: number }
-  | { readonly ok: false; readonly error: DbFailure; readonly elapsedMs: number };
+import type { ProbeResult } from '../types/facts.js';
+import type { Session } from '../types/session.js';
+import type { Deadline } from '../types/deadline.js';
+import { classifyDriverError } from '../db/failure.js';
+import { DbFailure } from '../types/failure.js';
 
 /** What every probe gets: the session, the check's one deadline, and a monotonic clock. */
 export interface ProbeContext {

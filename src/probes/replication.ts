@@ -1,7 +1,7 @@
-import type { ReplicationChannel } from '../dialect/channel.js';
+import type { ReplicationChannel } from '../types/replication.js';
 import { parseReplicaStatus } from '../dialect/replica-status.js';
 import { ER_PARSE_ERROR, replicationStatements } from '../dialect/replication-statements.js';
-import type { ServerInfo } from '../dialect/server-info.js';
+import type { ServerInfo } from '../types/server.js';
 import { classifyDriverError } from '../db/failure.js';
 import { observe, type Probe, type ProbeContext } from './probe.js';
 

@@ -1,4 +1,5 @@
-import { SERVER_VARIABLES_SQL, parseServerVariables, type ServerInfo } from '../dialect/server-info.js';
+import { SERVER_VARIABLES_SQL, parseServerVariables } from '../dialect/server-info.js';
+import type { ServerInfo } from '../types/server.js';
 import { observe, type Probe } from './probe.js';
 
 /** read_only, super_read_only and the version: what the role and the dialect depend on. */

@@ -1,5 +1,5 @@
-import type { ReplicationChannel } from '../dialect/channel.js';
-import { finding, type Finding } from './finding.js';
+import type { ReplicationChannel } from '../types/replication.js';
+import { finding, type Finding } from '../types/finding.js';
 
 /**
  * IO-thread errors that mean "the source cannot be reached": client-side connect and network

@@ -1,35 +1,12 @@
-import type { ReplicationChannel } from '../dialect/channel.js';
-import type { ServerInfo } from '../dialect/server-info.js';
-import type { Policy, Role } from '../config/config.js';
-import { ALIVE_BUT_REFUSING, type DbFailure } from '../db/failure.js';
-import type { ProbeResult } from '../probes/probe.js';
+import type { ReplicationChannel } from '../types/replication.js';
+import type { ServerInfo } from '../types/server.js';
+import type { Policy, Role } from '../types/config.js';
+import { ALIVE_BUT_REFUSING } from '../db/failure.js';
+import type { DbFailure } from '../types/failure.js';
+import type { ProbeResult } from '../types/facts.js';
+import type { CheckLine, Facts, Verdict } from '../types/facts.js';
 import { judgeChannel } from './channel-fitness.js';
-import { finding, type Finding } from './finding.js';
-
-/** Everything the probes observed about one server. Absent means "not reached". */
-export interface Facts {
-  readonly target: string;
-  readonly connect: { ok: true; elapsedMs: number } | { ok: false; error: DbFailure; elapsedMs: number };
-  readonly server?: ProbeResult<ServerInfo>;
-  readonly replication?: ProbeResult<ReplicationChannel[]>;
-  readonly vip?: { readonly address: string; readonly held: boolean };
-  /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
-  readonly promoting?: boolean;
-}
-
-export interface CheckLine {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-export interface Verdict {
-  readonly healthy: boolean;
-  readonly role: Role | 'unknown';
-  readonly reasons: readonly Finding[];
-  readonly warnings: readonly Finding[];
-  readonly checks: readonly CheckLine[];
-}
+import { finding, type Finding } from '../types/finding.js';
 
 /**
  * The role-aware verdict: the one home of the policy that the README's verdict table describes.

@@ -2,8 +2,8 @@
  * A scripted SQL fake (cf. mysqld_exporter's sqlmock ExpectQuery / ExpectationsWereMet): each
  * expected statement in order, with its rows or error; any surprise fails the test.
  */
-import type { Row } from '../../src/dialect/channel.js';
-import type { Connector, Session } from '../../src/db/session.js';
+import type { Row } from '../../src/types/row.js';
+import type { Connector, Session } from '../../src/types/session.js';
 
 export interface Expectation {
   readonly sql: string;

@@ -1,4 +1,4 @@
-import type { ReplicationChannel } from '../../src/dialect/channel.js';
+import type { ReplicationChannel } from '../../src/types/replication.js';
 
 /** A healthy default channel; tests override only what their case is about. */
 export function healthyChannel(over: Partial<ReplicationChannel> = {}): ReplicationChannel {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
-import { buildCheckConfig, type Env } from '../../src/config/config.js';
+import { buildCheckConfig } from '../../src/config/config.js';
+import type { Env } from '../../src/types/config.js';
 import { parseOptionFile } from '../../src/config/option-file.js';
 import { UsageError } from '../../src/usage-error.js';
 

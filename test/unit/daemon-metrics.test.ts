@@ -4,15 +4,17 @@
  */
 import { Registry } from 'prom-client';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { CheckReport } from '../../src/check.js';
-import type { Policy } from '../../src/config/config.js';
-import { applyCheck, initialState, type TargetState } from '../../src/daemon/hysteresis.js';
+import type { CheckReport } from '../../src/types/facts.js';
+import type { Policy } from '../../src/types/config.js';
+import { applyCheck, initialState } from '../../src/daemon/hysteresis.js';
+import type { TargetState } from '../../src/types/target-state.js';
 import { classifyDriverError } from '../../src/db/failure.js';
-import type { Row } from '../../src/dialect/channel.js';
+import type { Row } from '../../src/types/row.js';
 import { parseReplicaStatus } from '../../src/dialect/replica-status.js';
-import type { ServerInfo } from '../../src/dialect/server-info.js';
+import type { ServerInfo } from '../../src/types/server.js';
 import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
-import { evaluate, type Facts } from '../../src/verdict/evaluate.js';
+import { evaluate } from '../../src/verdict/evaluate.js';
+import type { Facts } from '../../src/types/facts.js';
 import * as mariadbMulti from '../fixtures/replica-status/mariadb-10-all-slaves-status.js';
 import * as mysql84 from '../fixtures/replica-status/mysql84-replica-status.js';
 import * as mysql84Multi from '../fixtures/replica-status/mysql84-multi-channel.js';

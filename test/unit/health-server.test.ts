@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyCheck, initialState } from '../../src/daemon/hysteresis.js';
 import { createHealthServer, type TargetView } from '../../src/http/health-server.js';
-import { DbFailure } from '../../src/db/failure.js';
-import { evaluate, type Facts } from '../../src/verdict/evaluate.js';
+import { DbFailure } from '../../src/types/failure.js';
+import { evaluate } from '../../src/verdict/evaluate.js';
+import type { Facts } from '../../src/types/facts.js';
 import type { Server } from 'node:http';
 
 const policy = { maxLagSeconds: 30, role: 'auto' as const, onSaturated: 'healthy' as const, channels: [] };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SERVER_VARIABLES_SQL } from '../../src/dialect/server-info.js';
-import type { Connector, Session } from '../../src/db/session.js';
+import type { Connector, Session } from '../../src/types/session.js';
 import type { TargetConfig } from '../../src/daemon/daemon-config.js';
-import { initialState, type TargetState } from '../../src/daemon/hysteresis.js';
+import { initialState } from '../../src/daemon/hysteresis.js';
+import type { TargetState } from '../../src/types/target-state.js';
 import { CONFIRM_FAILURE_MS, TargetMonitor, type MonitorDeps } from '../../src/daemon/monitor.js';
 import { variablesRows } from '../helpers/scripted-db.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplicationChannel, Row } from '../../src/dialect/channel.js';
+import type { ReplicationChannel } from '../../src/types/replication.js';
+import type { Row } from '../../src/types/row.js';
 import { parseReplicaStatus, UnrecognisedStatusError } from '../../src/dialect/replica-status.js';
 import * as mariadb10 from '../fixtures/replica-status/mariadb-10-all-slaves-status.js';
 import * as mariadb1011 from '../fixtures/replica-status/mariadb-10.11-recorded.js';

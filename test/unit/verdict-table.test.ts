@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildCheckConfig } from '../../src/config/config.js';
-import { DbFailure, classifyDriverError } from '../../src/db/failure.js';
-import type { ReplicationChannel } from '../../src/dialect/channel.js';
-import type { ServerInfo } from '../../src/dialect/server-info.js';
-import { evaluate, type Facts } from '../../src/verdict/evaluate.js';
+import { classifyDriverError } from '../../src/db/failure.js';
+import { DbFailure } from '../../src/types/failure.js';
+import type { ReplicationChannel } from '../../src/types/replication.js';
+import type { ServerInfo } from '../../src/types/server.js';
+import { evaluate } from '../../src/verdict/evaluate.js';
+import type { Facts } from '../../src/types/facts.js';
 import { healthyChannel } from './channel-builder.js';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');

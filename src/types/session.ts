@@ -1,6 +1,6 @@
-import type { Row } from '../dialect/channel.js';
-import type { ConnectionConfig } from '../config/config.js';
-import type { Deadline } from '../deadline.js';
+import type { ConnectionConfig } from './config.js';
+import type { Deadline } from './deadline.js';
+import type { Row } from './row.js';
 
 /** What the probes see of a database: rows and typed failures (DbFailure), never the driver. */
 export interface Session {

@@ -37,5 +37,3 @@ export interface ReplicationChannel {
   readonly sqlState: string | null;
 }
 
-/** A result-set row as the driver hands it over: column name -> value. */
-export type Row = Readonly<Record<string, unknown>>;
