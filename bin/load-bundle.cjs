@@ -7,11 +7,22 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
-const BUNDLE = path.join(__dirname, '..', 'dist', 'check-mysql.cjs');
+const DIST = path.join(__dirname, '..', 'dist');
+const BUNDLE = path.join(DIST, 'check-mysql.cjs');
 const CACHE = `${BUNDLE}.cache`;
 
+function unbuilt(err) {
+  process.stderr.write(`check-mysql: cannot load the build (run npm ci): ${err.message}\n`);
+  process.exit(2);
+}
+
 function loadBundle() {
-  const source = fs.readFileSync(BUNDLE, 'utf8');
+  let source;
+  try {
+    source = fs.readFileSync(BUNDLE, 'utf8');
+  } catch (err) {
+    unbuilt(err);
+  }
   let cachedData;
   try {
     cachedData = fs.readFileSync(CACHE);
@@ -21,8 +32,18 @@ function loadBundle() {
   // The bundle is written pre-wrapped as (function (exports, require, module, __filename, __dirname) {...}).
   const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   const mod = { exports: {} };
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, path.dirname(BUNDLE));
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(BUNDLE), mod, BUNDLE, DIST);
   return { exports: mod.exports, script };
 }
 
-module.exports = { loadBundle, BUNDLE, CACHE };
+/** The other bundles (daemon, tools): started rarely, loaded the ordinary way. */
+function loadOther(name) {
+  if (!/^[a-z-]+$/.test(name)) throw new Error(`no bundle '${name}'`);
+  try {
+    return require(path.join(DIST, `${name}.cjs`));
+  } catch (err) {
+    return unbuilt(err);
+  }
+}
+
+module.exports = { loadBundle, loadOther, BUNDLE, CACHE };

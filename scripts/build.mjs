@@ -26,7 +26,7 @@ const common = {
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   ...common,
-  entryPoints: [join(root, 'src', 'cli-entry.ts')],
+  entryPoints: [join(root, 'src', 'entries', 'check-mysql.ts')],
   outfile,
   // Only the hot path is bundled: yargs renders --help, pino formats a failure's log line;
   // both load from node_modules when (rarely) needed.
@@ -46,16 +46,16 @@ await build({
 // and 2.8 MB, and a daemon watching 100 targets should stay under 80 MB.
 await build({
   ...common,
-  entryPoints: [join(root, 'src', 'daemon-entry.ts')],
+  entryPoints: [join(root, 'src', 'entries', 'daemon.ts')],
   outfile: join(root, 'dist', 'daemon.cjs'),
   external: ['yargs'],
   define: { 'import.meta.url': '"file:///check-mysql/dist/daemon.cjs"' },
 });
 
-// notify (and other rarely run commands): off the one-shot path, without the daemon's weight.
+// lint-keepalived (and other commands run by hand): off the one-shot path, without the daemon's weight.
 await build({
   ...common,
-  entryPoints: [join(root, 'src', 'tools-entry.ts')],
+  entryPoints: [join(root, 'src', 'entries', 'tools.ts')],
   outfile: join(root, 'dist', 'tools.cjs'),
   external: ['yargs', 'pino'],
   define: { 'import.meta.url': '"file:///check-mysql/dist/tools.cjs"' },

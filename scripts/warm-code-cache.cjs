@@ -55,13 +55,13 @@ async function warm() {
     fs.unlinkSync(CACHE);
   } catch {}
   const { exports: cli, script } = loadBundle();
-  const io = { stdout: () => {}, stderr: () => {}, hideArgv: () => {} };
+  const edge = { stdout: () => {}, stderr: () => {}, hideArgv: () => {}, pid: process.pid, logDestination: { write: () => true }, onSignal: () => {}, load: () => { throw new Error('warm-up runs the check only'); } };
   const server = await fakeServer();
   const base = ['--no-defaults', '--no-syslog', '--protocol', 'tcp', '-h', '127.0.0.1', '-u', 'warmup', '--timeout', '2'];
   for (const format of ['human', 'json']) {
-    await cli.main([...base, '-P', String(server._server.address().port), '--format', format], {}, cli.nodeDeps(io));
+    await cli.dispatch([...base, '-P', String(server._server.address().port), '--format', format], {}, edge);
   }
-  await cli.main([...base, '-P', process.argv[2]], {}, cli.nodeDeps(io));
+  await cli.dispatch([...base, '-P', process.argv[2]], {}, edge);
   server._server.close();
   fs.writeFileSync(CACHE, script.createCachedData());
 }

@@ -4,8 +4,9 @@
  */
 export type OptionKind = 'string' | 'boolean' | 'list';
 
-/** check: the one-shot check; daemon: `check-mysql daemon`; notify: the keepalived notify handler. */
-export type Command = 'check' | 'daemon' | 'notify';
+import { COMMAND_TABLE, type CommandName } from '../commands/table.js';
+
+export type Command = CommandName;
 
 export interface OptionSpec {
   readonly name: string;
@@ -17,29 +18,33 @@ export interface OptionSpec {
   /** Options that describe one target: with `daemon --config` they belong in the file. */
   readonly perTarget?: true;
   readonly describe: string;
+  /** Where one name means slightly different things to different commands (--json). */
+  readonly describeFor?: Partial<Record<Command, string>>;
   /** Shown in help only; defaults are applied in config/, where they are validated. */
   readonly defaultText?: string;
+  /** Where a command has a default of its own (notify's longer --timeout). */
+  readonly defaultTextFor?: Partial<Record<Command, string>>;
   readonly choices?: readonly string[];
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { name: 'host', perTarget: true, short: 'h', kind: 'string', group: 'Connection', describe: 'Server host. "localhost" means the Unix socket, as with the mysql client', defaultText: 'localhost' },
-  { name: 'port', perTarget: true, short: 'P', kind: 'string', group: 'Connection', describe: 'TCP port', defaultText: '3306' },
-  { name: 'socket', perTarget: true, short: 'S', kind: 'string', group: 'Connection', describe: 'Unix socket path', defaultText: '/run/mysqld/mysqld.sock' },
-  { name: 'protocol', perTarget: true, kind: 'string', group: 'Connection', describe: 'Force the transport', choices: ['tcp', 'socket'] },
-  { name: 'user', perTarget: true, short: 'u', kind: 'string', group: 'Connection', describe: 'User name', defaultText: 'the login name' },
-  { name: 'password', perTarget: true, short: 'p', kind: 'string', group: 'Connection', describe: 'Password, attached only (-pSECRET, --password=SECRET). Visible in ps: prefer MYSQL_PWD or an option file' },
-  { name: 'defaults-file', perTarget: true, kind: 'string', group: 'Connection', describe: 'Read only this option file' },
-  { name: 'defaults-extra-file', perTarget: true, kind: 'string', group: 'Connection', describe: 'Read this option file after the global ones' },
-  { name: 'no-defaults', perTarget: true, kind: 'boolean', group: 'Connection', describe: 'Read no option files' },
-  { name: 'timeout', perTarget: true, kind: 'string', group: 'Policy', describe: 'Wall-clock deadline in seconds for the whole check (connect and every query). Keep it below keepalived\'s vrrp_script timeout', defaultText: '0.8' },
-  { name: 'max-lag', perTarget: true, kind: 'string', group: 'Policy', describe: 'Largest replication lag in seconds a standby may have and stay eligible (a configured SQL_Delay is not lag)', defaultText: '30' },
-  { name: 'vip', perTarget: true, kind: 'string', group: 'Policy', describe: 'Virtual IP: this node is the writer while the address is on a local interface' },
-  { name: 'role', perTarget: true, kind: 'string', group: 'Policy', describe: 'Role to judge as; auto = --vip holder, else read_only=OFF means writer', choices: ['auto', 'writer', 'standby'], defaultText: 'auto' },
-  { name: 'on-saturated', perTarget: true, kind: 'string', group: 'Policy', describe: 'Verdict when the server is alive but refuses us (1040 too many connections, 1203, 1226, 1129 host blocked)', choices: ['healthy', 'unhealthy'], defaultText: 'healthy' },
-  { name: 'channel', perTarget: true, kind: 'list', group: 'Policy', describe: 'Only judge these replication channels / connection names (repeatable); default all' },
+  { name: 'host', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'h', kind: 'string', group: 'Connection', describe: 'Server host. "localhost" means the Unix socket, as with the mysql client', defaultText: 'localhost' },
+  { name: 'port', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'P', kind: 'string', group: 'Connection', describe: 'TCP port', defaultText: '3306' },
+  { name: 'socket', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'S', kind: 'string', group: 'Connection', describe: 'Unix socket path', defaultText: '/run/mysqld/mysqld.sock' },
+  { name: 'protocol', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Force the transport', choices: ['tcp', 'socket'] },
+  { name: 'user', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'u', kind: 'string', group: 'Connection', describe: 'User name', defaultText: 'the login name' },
+  { name: 'password', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'p', kind: 'string', group: 'Connection', describe: 'Password, attached only (-pSECRET, --password=SECRET). Visible in ps: prefer MYSQL_PWD or an option file' },
+  { name: 'defaults-file', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Read only this option file' },
+  { name: 'defaults-extra-file', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Read this option file after the global ones' },
+  { name: 'no-defaults', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'boolean', group: 'Connection', describe: 'Read no option files' },
+  { name: 'timeout', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Wall-clock deadline in seconds for the whole check (connect and every query). Keep it below keepalived\'s vrrp_script timeout', defaultText: '0.8', defaultTextFor: { notify: '5' } },
+  { name: 'max-lag', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Largest replication lag in seconds a standby may have and stay eligible (a configured SQL_Delay is not lag)', defaultText: '30' },
+  { name: 'vip', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Virtual IP: this node is the writer while the address is on a local interface' },
+  { name: 'role', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Role to judge as; auto = --vip holder, else read_only=OFF means writer', choices: ['auto', 'writer', 'standby'], defaultText: 'auto' },
+  { name: 'on-saturated', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Verdict when the server is alive but refuses us (1040 too many connections, 1203, 1226, 1129 host blocked)', choices: ['healthy', 'unhealthy'], defaultText: 'healthy' },
+  { name: 'channel', commands: ['check', 'daemon'], perTarget: true, kind: 'list', group: 'Policy', describe: 'Only judge these replication channels / connection names (repeatable); default all' },
   { name: 'format', commands: ['check'], kind: 'string', group: 'Output', describe: 'Output format', choices: ['human', 'json', 'nagios'], defaultText: 'human' },
-  { name: 'json', commands: ['check'], kind: 'boolean', group: 'Output', describe: 'Same as --format json' },
+  { name: 'json', commands: ['check', 'lint-keepalived'], kind: 'boolean', group: 'Output', describe: 'Same as --format json', describeFor: { 'lint-keepalived': 'Print the findings as a JSON array of {id, severity, file, line, message}' } },
   { name: 'log-file', commands: ['check', 'notify'], kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
   { name: 'no-syslog', commands: ['check', 'notify'], kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
   { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see README); without it, one target from the connection options' },
@@ -54,17 +59,24 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'on-catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'When the catch-up times out: stay read-only (the check then fails and keepalived retries) or promote anyway (possible conflicts)', choices: ['stay-read-only', 'promote'], defaultText: 'stay-read-only' },
   { name: 'kill-connections', kind: 'boolean', group: 'Notify', commands: ['notify'], describe: 'On BACKUP/FAULT/STOP: after setting read-only, kill client connections (not replication, not --keep-user), so writes through stale connections stop' },
   { name: 'keep-user', kind: 'list', group: 'Notify', commands: ['notify'], describe: 'A user whose connections --kill-connections leaves alone (repeatable)', defaultText: 'root and the connecting user' },
-  { name: 'lock-file', kind: 'string', group: 'Notify', perTarget: true, describe: "The notify handler's lock: serialises its runs on this node (keepalived may run them out of order); while a MASTER run holds it, checks read a read-only VIP holder as 'promoting', not failed", defaultText: '/run/lock/check-mysql-notify.lock' },
+  { name: 'lock-file', commands: ['check', 'daemon', 'notify'], kind: 'string', group: 'Notify', perTarget: true, describe: "The notify handler's lock: serialises its runs on this node (keepalived may run them out of order); while a MASTER run holds it, checks read a read-only VIP holder as 'promoting', not failed", defaultText: '/run/lock/check-mysql-notify.lock' },
   { name: 'help', kind: 'boolean', group: 'General', describe: 'Show this help' },
   { name: 'version', kind: 'boolean', group: 'General', describe: 'Show the version' },
 ];
 
 export const takes = (o: OptionSpec, command: Command): boolean => !o.commands || o.commands.includes(command);
 
-const COMMAND_NAMES: Record<Command, string> = { check: 'the one-shot check', daemon: "'check-mysql daemon'", notify: "'check-mysql notify'" };
+const commandTitle = (c: Command): string => (c === 'check' ? 'the one-shot check' : `'check-mysql ${c}'`);
 
 /** "--interval is only for 'check-mysql daemon'" */
-export const onlyFor = (o: OptionSpec): string => `--${o.name} is only for ${(o.commands ?? []).map((c) => COMMAND_NAMES[c]).join(' and ')}`;
+export function onlyFor(o: OptionSpec): string {
+  const titles = (o.commands ?? COMMAND_TABLE.map((c) => c.name)).map(commandTitle);
+  const list = titles.length < 2 ? titles.join('') : `${titles.slice(0, -1).join(', ')} and ${titles.at(-1)}`;
+  return `--${o.name} is only for ${list}`;
+}
+
+export const describeFor = (o: OptionSpec, command: Command): string => o.describeFor?.[command] ?? o.describe;
+export const defaultTextFor = (o: OptionSpec, command: Command): string | undefined => o.defaultTextFor?.[command] ?? o.defaultText;
 
 export function findOption(name: string): OptionSpec | undefined {
   return OPTIONS.find((o) => o.name === name || o.short === name);

@@ -1,5 +1,6 @@
 import type { ParsedArgv, ArgValue } from '../cli/parse-argv.js';
-import { readClientOptions, type OptionFileSystem } from './option-files.js';
+import { readClientOptions } from './option-files.js';
+import type { HostFiles } from '../types/host.js';
 import { UsageError } from '../usage-error.js';
 import { findOption, onlyFor, takes, type Command } from '../cli/options.js';
 import type { ConnectionConfig, Env, OutputFormat, Policy, Role } from '../types/config.js';
@@ -23,13 +24,9 @@ export const DEFAULT_SOCKET = '/run/mysqld/mysqld.sock';
 export const DEFAULT_TIMEOUT_SECONDS = 0.8;
 export const DEFAULT_MAX_LAG_SECONDS = 30;
 
-export interface ConfigInputs {
+export interface ConfigInputs extends HostFiles {
   readonly argv: ParsedArgv;
   readonly env: Env;
-  readonly fs: OptionFileSystem;
-  readonly home?: string;
-  /** The login name, asked for only when no user is given (getpwuid costs ~0.3 ms). */
-  readonly loginName?: () => string | undefined;
 }
 
 /** Flags + environment + option files -> a frozen config, or a UsageError naming what is wrong. */

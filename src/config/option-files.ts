@@ -1,12 +1,6 @@
 import { parseOptionFile, type OptionFileLine } from './option-file.js';
 import { UsageError } from '../usage-error.js';
-
-/** The few file-system calls option files need, injected so config stays testable. */
-export interface OptionFileSystem {
-  /** Returns the text, or throws an Error with a `code` (ENOENT, EACCES, ...). */
-  readFile(path: string): string;
-  readDir(path: string): string[];
-}
+import type { OptionFileSystem } from '../types/host.js';
 
 export interface OptionFileSources {
   readonly noDefaults: boolean;

@@ -4,7 +4,7 @@ import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig, integer, seconds } from '../config/config.js';
 import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
-import type { OptionFileSystem } from '../config/option-files.js';
+import type { OptionFileSystem } from '../types/host.js';
 import { RESERVED_LABEL_NAMES } from '../metrics/daemon-metrics.js';
 import { UsageError } from '../usage-error.js';
 

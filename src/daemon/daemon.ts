@@ -2,42 +2,28 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Server } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { findOption, onlyFor, takes } from '../cli/options.js';
-import { parseArgv } from '../cli/parse-argv.js';
-import type { Env } from '../types/config.js';
-import type { OptionFileSystem } from '../config/option-files.js';
+import type { HostFiles } from '../types/host.js';
 import { createHealthServer, type TargetView } from '../http/health-server.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { render } from '../types/finding.js';
-import { UsageError } from '../usage-error.js';
 import { buildDaemonConfig, type DaemonConfig, type TargetConfig } from './daemon-config.js';
 import { initialState } from './hysteresis.js';
 import type { TargetState } from '../types/target-state.js';
 import { TargetMonitor, type MonitorDeps } from './monitor.js';
 import { TRACK_FAULT, statusDocument, trackFileContent } from './state-files.js';
 
-export type DaemonSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+import type { ProcessSignal } from '../types/io.js';
+
+export type DaemonSignal = ProcessSignal;
 
 /** Everything the daemon needs from outside; bin/ supplies the real ones, tests their own. */
-export interface DaemonDeps extends MonitorDeps {
-  readonly fs: OptionFileSystem;
-  readonly home?: string;
-  readonly loginName?: () => string | undefined;
+export interface DaemonDeps extends MonitorDeps, HostFiles {
   readonly pid: number;
   /** Atomic replace (temp file + rename in the same directory); may throw. */
   writeFile(path: string, content: string): void;
   /** Where the JSON log lines go (stdout, so journald keeps them). */
   readonly logDestination: DestinationStream;
   onSignal(signal: DaemonSignal, handler: () => void): void;
-}
-
-/** Reads the daemon's config from argv (the words after `daemon`); UsageError on bad input. */
-export function loadDaemonConfig(argv: readonly string[], env: Env, deps: DaemonDeps): DaemonConfig {
-  const parsed = parseArgv(argv);
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
-  const stray = [...parsed.options.keys()].map(findOption).find((o) => o && !takes(o, 'daemon'));
-  if (stray) throw new UsageError(onlyFor(stray));
-  return buildDaemonConfig({ argv: parsed, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
 }
 
 /** `--mark-fault`: every track file says FAULT. For systemd ExecStopPost, after any exit. */
@@ -65,7 +51,7 @@ export function createLogger(destination: DestinationStream): Logger {
  * HTTP server for scrapes and load balancers, SIGHUP to reload, SIGTERM/SIGINT to stop.
  * Resolves with the exit code once stopped.
  */
-export async function runDaemon(initial: DaemonConfig, argv: readonly string[], env: Env, deps: DaemonDeps): Promise<number> {
+export async function runDaemon(initial: DaemonConfig, reread: () => DaemonConfig, deps: DaemonDeps): Promise<number> {
   const log = createLogger(deps.logDestination);
   const daemon = new Daemon(initial, deps, log);
   try {
@@ -81,7 +67,7 @@ export async function runDaemon(initial: DaemonConfig, argv: readonly string[], 
     const stop = (signal: DaemonSignal) => () => void daemon.stop(signal).then(() => resolve(0));
     deps.onSignal('SIGTERM', stop('SIGTERM'));
     deps.onSignal('SIGINT', stop('SIGINT'));
-    deps.onSignal('SIGHUP', () => daemon.reload(() => loadDaemonConfig(argv, env, deps)));
+    deps.onSignal('SIGHUP', () => daemon.reload(reread));
   });
 }
 

@@ -5,3 +5,20 @@ export interface ProcessIo {
   /** Overwrites the process title, so a password given in argv leaves `ps`. */
   hideArgv(): void;
 }
+
+export type ProcessSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+
+/** What bin/check-mysql hands every bundle: the process, seen through the few calls we make of it. */
+export interface ProcessEdge extends ProcessIo {
+  readonly pid: number;
+  /** stdout as a stream: the daemon's log lines go there, so journald keeps them. */
+  readonly logDestination: { write(text: string): unknown };
+  onSignal(signal: ProcessSignal, handler: () => void): void;
+  /** Loads another bundle of dist/ by name (the daemon's, lint-keepalived's). */
+  load(bundle: string): BundleEntry;
+}
+
+/** What each bundle in dist/ exports: run one of the commands it carries. */
+export interface BundleEntry {
+  runNamed(name: string, argv: readonly string[], env: Readonly<Record<string, string | undefined>>, edge: ProcessEdge): Promise<number>;
+}

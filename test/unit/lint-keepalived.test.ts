@@ -7,16 +7,19 @@ import { readModel } from '../../src/keepalived/model.js';
 import { parseConf } from '../../src/keepalived/parse.js';
 import { RULES, SYNTAX_CHECKS } from '../../src/keepalived/rules.js';
 import { CHECK_MYSQL_DEFAULT_TIMEOUT_S } from '../../src/keepalived/script-command.js';
-import { lintMain, type LintDeps } from '../../src/lint-entry.js';
+import { lintKeepalived } from '../../src/commands/lint-keepalived.js';
+import { runCommand } from '../../src/commands/run-command.js';
+import type { ConfReader as LintDeps } from '../../src/keepalived/include.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'keepalived');
 const F = (name: string): string => join(DIR, name);
 const disk: LintDeps = { readFile: (p) => readFileSync(p, 'utf8'), readDir: (p) => readdirSync(p) };
 
-function lint(argv: string[], deps: LintDeps = disk) {
+async function lint(argv: string[], deps: LintDeps = disk) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = lintMain(argv, deps, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+  const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), hideArgv: () => undefined };
+  const code = await runCommand(lintKeepalived, argv, {}, io, deps);
   return { code, stdout: out.join(''), stderr: err.join(''), lines: out.join('').split('\n').filter((l) => l !== '') };
 }
 
@@ -140,25 +143,25 @@ const TRAPS: [string, string, string[]][] = [
 ];
 
 describe('lint-keepalived: one fixture per trap', () => {
-  it.each(TRAPS)('reports %s', (_behaviour, fixture, expected) => {
-    const r = lint([F(fixture)]);
+  it.each(TRAPS)('reports %s', async (_behaviour, fixture, expected) => {
+    const r = await lint([F(fixture)]);
     expect(r.lines.slice(0, -1)).toEqual(expected.map((line) => `${F(fixture)}:${line}`));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
   });
 
-  it('ends with a summary line counting errors, warnings and files read', () => {
-    expect(lint([F('track-file-without-init-file.conf')]).lines.at(-1)).toBe('2 errors, 1 warning in 1 file');
-    expect(lint([F('missing-init-fail.conf')]).lines.at(-1)).toBe('0 errors, 1 warning in 1 file');
+  it('ends with a summary line counting errors, warnings and files read', async () => {
+    expect((await lint([F('track-file-without-init-file.conf')])).lines.at(-1)).toBe('2 errors, 1 warning in 1 file');
+    expect((await lint([F('missing-init-fail.conf')])).lines.at(-1)).toBe('0 errors, 1 warning in 1 file');
   });
 
-  it('has a fixture for every rule in the table', () => {
+  it('has a fixture for every rule in the table', async () => {
     const covered = new Set(TRAPS.flatMap(([, , lines]) => lines.map((l) => /\[([a-z-]+)\]$/.exec(l)![1])));
     expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual([]);
     expect(new Set([...RULES, ...SYNTAX_CHECKS].map((r) => r.id)).size).toBe(RULES.length + SYNTAX_CHECKS.length);
   });
 
-  it("uses check-mysql's own default --timeout", () => {
+  it("uses check-mysql's own default --timeout", async () => {
     expect(CHECK_MYSQL_DEFAULT_TIMEOUT_S).toBe(DEFAULT_TIMEOUT_SECONDS);
   });
 });
@@ -166,18 +169,18 @@ describe('lint-keepalived: one fixture per trap', () => {
 describe("lint-keepalived: the README's configurations", () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 
-  it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s lints clean and exits 0', (fixture) => {
-    expect(lint([F(fixture)])).toEqual({ code: 0, stdout: 'no findings in 1 file\n', stderr: '', lines: ['no findings in 1 file'] });
+  it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s lints clean and exits 0', async (fixture) => {
+    expect(await lint([F(fixture)])).toEqual({ code: 0, stdout: 'no findings in 1 file\n', stderr: '', lines: ['no findings in 1 file'] });
   });
 
-  it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s is still what the README shows', (fixture) => {
+  it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s is still what the README shows', async (fixture) => {
     const body = readFileSync(F(fixture), 'utf8').split('\n').slice(1).join('\n');
     expect(readme).toContain(`\`\`\`\n${body}\`\`\``);
   });
 });
 
 describe('lint-keepalived: syntax', () => {
-  it('keeps # and ! inside double quotes, drops comments elsewhere, and reads one-line blocks', () => {
+  it('keeps # and ! inside double quotes, drops comments elsewhere, and reads one-line blocks', async () => {
     const { nodes, problems } = parseConf(readFileSync(F('quoting.conf'), 'utf8'), 'quoting.conf');
     expect(problems).toEqual([]);
     const conf = readModel(nodes);
@@ -187,15 +190,15 @@ describe('lint-keepalived: syntax', () => {
     expect(conf.scripts[0]!.initFail!.line).toBe(10);
     expect(conf.instances[0]!.trackScripts).toMatchObject([{ name: 'chk_mysql', weight: 0, node: { line: 18 } }]);
     expect(conf.globalDefs.map((g) => g.children.map((c) => c.keyword))).toEqual([['enable_script_security'], ['script_user']]);
-    expect(lint([F('quoting.conf')]).code).toBe(0);
+    expect((await lint([F('quoting.conf')])).code).toBe(0);
   });
 
-  it('treats # inside single quotes as a comment, as keepalived does, and reports the cut-off quote', () => {
+  it('treats # inside single quotes as a comment, as keepalived does, and reports the cut-off quote', async () => {
     const { problems } = parseConf("vrrp_script s {\n  script '/bin/echo a # b'\n}\n", 'x.conf');
     expect(problems).toEqual([{ id: 'syntax', severity: 'error', file: 'x.conf', line: 2, message: "missing closing ' quote: keepalived drops this line" }]);
   });
 
-  it('expands $NAME definitions and keeps @id conditional lines', () => {
+  it('expands $NAME definitions and keeps @id conditional lines', async () => {
     const text = '$CHECK=/usr/bin/node /opt/check-mysql/bin/check-mysql\nvrrp_script s {\n  script "${CHECK} --timeout 2"\n  @node1 weight -10\n}\n';
     const { nodes } = parseConf(text, 'x.conf');
     const script = readModel(nodes).scripts[0]!;
@@ -206,8 +209,8 @@ describe('lint-keepalived: syntax', () => {
   it.each([
     ['a block never closed', 'unbalanced-missing-close.conf', "15: error: 'vrrp_instance VI_1 {' is never closed (missing '}') [unbalanced-braces]"],
     ["a '}' too many (keepalived: \"(Line 15) Extra '}' found\")", 'unbalanced-extra-close.conf', "15: error: '}' has no matching '{' [unbalanced-braces]"],
-  ])('reports %s with its line, and runs no rule on a broken tree', (_name, fixture, line) => {
-    expect(lint([F(fixture)])).toEqual({
+  ])('reports %s with its line, and runs no rule on a broken tree', async (_name, fixture, line) => {
+    expect(await lint([F(fixture)])).toEqual({
       code: 1,
       stdout: `${F(fixture)}:${line}\n1 error, 0 warnings in 1 file; the rules did not run: fix the braces first\n`,
       stderr: '',
@@ -217,8 +220,8 @@ describe('lint-keepalived: syntax', () => {
 });
 
 describe('lint-keepalived: include', () => {
-  it('resolves names relative to the including file, globs, and includes inside a block', () => {
-    const r = lint([F('include-main.conf')]);
+  it('resolves names relative to the including file, globs, and includes inside a block', async () => {
+    const r = await lint([F('include-main.conf')]);
     expect(r.lines).toEqual([
       `${F('include-part-b.inc')}:6: error: VI_1 has nopreempt and tracks vrrp_script chk_extra with weight -10: under nopreempt a priority change never moves the VIP, so a failing check leaves it here; use weight 0 so that a failure means FAULT [weighted-check-under-nopreempt]`,
       '1 error, 0 warnings in 5 files',
@@ -226,23 +229,23 @@ describe('lint-keepalived: include', () => {
     expect(loadConf(F('include-main.conf'), disk).files).toEqual(['include-main.conf', 'include-global.inc', 'include-part-a.inc', 'include-part-b.inc', 'include-track.inc'].map(F));
   });
 
-  it('says so when it cannot expand a wildcard (no readDir), instead of silently seeing less', () => {
-    const r = lint([F('include-main.conf')], { readFile: disk.readFile });
+  it('says so when it cannot expand a wildcard (no readDir), instead of silently seeing less', async () => {
+    const r = await lint([F('include-main.conf')], { readFile: disk.readFile });
     expect(r.lines[0]).toBe(`${F('include-main.conf')}:3: warning: include include-part-*.inc: this run cannot expand wildcards, so the rules did not see those files [include-unresolved]`);
   });
 
-  it('warns about an include it cannot read, which keepalived skips silently', () => {
-    expect(lint([F('include-missing.conf')]).lines).toEqual([
+  it('warns about an include it cannot read, which keepalived skips silently', async () => {
+    expect((await lint([F('include-missing.conf')])).lines).toEqual([
       `${F('include-missing.conf')}:2: warning: include include-absent.inc: cannot read ${F('include-absent.inc')} (ENOENT); keepalived skips it without an error, so what it defines is missing [include-unreadable]`,
       '0 errors, 1 warning in 1 file',
     ]);
   });
 
-  it('stops at a file that includes itself', () => {
-    expect(lint([F('include-cycle.conf')]).lines[0]).toBe(`${F('include-cycle.conf')}:2: error: include include-cycle.conf: ${F('include-cycle.conf')} includes itself (directly or through other files) [include-cycle]`);
+  it('stops at a file that includes itself', async () => {
+    expect((await lint([F('include-cycle.conf')])).lines[0]).toBe(`${F('include-cycle.conf')}:2: error: include include-cycle.conf: ${F('include-cycle.conf')} includes itself (directly or through other files) [include-cycle]`);
   });
 
-  it('follows nested directories and csh-style braces, each file relative to its own directory', () => {
+  it('follows nested directories and csh-style braces, each file relative to its own directory', async () => {
     const deps = memory({
       '/etc/keepalived/keepalived.conf': 'include conf.d/*.conf\ninclude {global,missing}.inc\n',
       '/etc/keepalived/global.inc': 'global_defs {\n  enable_script_security\n  script_user keepalived_script\n}\n',
@@ -250,7 +253,7 @@ describe('lint-keepalived: include', () => {
       '/etc/keepalived/conf.d/.hidden.conf': 'this is not read',
       '/etc/keepalived/checks/mysql.inc': 'vrrp_script chk {\n  script "/usr/bin/node /opt/check-mysql/bin/check-mysql"\n  timeout 2\n  fall 2\n  init_fail\n}\n',
     });
-    const r = lint(['/etc/keepalived/keepalived.conf'], deps);
+    const r = await lint(['/etc/keepalived/keepalived.conf'], deps);
     expect(r.lines).toEqual([
       "/etc/keepalived/keepalived.conf:2: warning: include {global,missing}.inc: cannot read /etc/keepalived/missing.inc (ENOENT); keepalived skips it without an error, so what it defines is missing [include-unreadable]",
       '0 errors, 1 warning in 4 files',
@@ -259,15 +262,15 @@ describe('lint-keepalived: include', () => {
 });
 
 describe('lint-keepalived: command line', () => {
-  it('--help prints the usage and every rule id, and exits 0', () => {
-    const r = lint(['--help']);
+  it('--help prints the usage and every rule id, and exits 0', async () => {
+    const r = await lint(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: check-mysql lint-keepalived \[--json\] FILE\n/);
     for (const rule of [...RULES, ...SYNTAX_CHECKS]) expect(r.stdout).toContain(rule.id);
   });
 
-  it('--json prints the findings as a JSON array, and the exit code still tells', () => {
-    const r = lint(['--json', F('nopreempt-master.conf')]);
+  it('--json prints the findings as a JSON array, and the exit code still tells', async () => {
+    const r = await lint(['--json', F('nopreempt-master.conf')]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
       {
@@ -278,7 +281,7 @@ describe('lint-keepalived: command line', () => {
         message: 'VI_1 has nopreempt with state MASTER: keepalived clears nopreempt ("nopreempt will not work with initial state MASTER"); use state BACKUP on every node',
       },
     ]);
-    expect(lint([F('readme-daemon.conf'), '--json'])).toMatchObject({ code: 0, stdout: '[]\n' });
+    expect(await lint([F('readme-daemon.conf'), '--json'])).toMatchObject({ code: 0, stdout: '[]\n' });
   });
 
   it.each([
@@ -287,12 +290,12 @@ describe('lint-keepalived: command line', () => {
     ['an unknown option', ['--jsno', 'a.conf'], 'check-mysql lint-keepalived: unknown option --jsno; usage: check-mysql lint-keepalived [--json] FILE\n'],
     ['an unreadable FILE', ['/nonexistent/keepalived.conf'], 'check-mysql lint-keepalived: cannot read /nonexistent/keepalived.conf: ENOENT\n'],
     ['a directory as FILE', [DIR], `check-mysql lint-keepalived: cannot read ${DIR}: EISDIR\n`],
-  ])('exits 2 with one line on stderr for %s', (_name, argv, message) => {
-    expect(lint(argv)).toEqual({ code: 2, stdout: '', stderr: message, lines: [] });
+  ])('exits 2 with one line on stderr for %s', async (_name, argv, message) => {
+    expect(await lint(argv)).toEqual({ code: 2, stdout: '', stderr: message, lines: [] });
   });
 
-  it('takes a FILE after --, even one that looks like an option', () => {
+  it('takes a FILE after --, even one that looks like an option', async () => {
     const deps = memory({ '--json': 'global_defs {\n}\n' });
-    expect(lint(['--', '--json'], deps)).toMatchObject({ code: 0, stdout: 'no findings in 1 file\n' });
+    expect(await lint(['--', '--json'], deps)).toMatchObject({ code: 0, stdout: 'no findings in 1 file\n' });
   });
 });

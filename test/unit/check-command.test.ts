@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { main, type MainDeps } from '../../src/main.js';
+import { check, type CheckCommandDeps } from '../../src/commands/check.js';
+import { runCommand } from '../../src/commands/run-command.js';
+import type { ProcessIo } from '../../src/types/io.js';
 import { SERVER_VARIABLES_SQL } from '../../src/dialect/server-info.js';
 import { scriptedConnector, variablesRows, type Expectation } from '../helpers/scripted-db.js';
 import { allSlavesStatus } from '../fixtures/replica-status/mariadb-10.11-recorded.js';
@@ -12,7 +14,7 @@ function harness(script: Expectation[], connectError?: { errno?: number; code?: 
   const files: Record<string, string> = {};
   let hidden = false;
   let t = 0;
-  const deps: MainDeps = {
+  const deps: CheckCommandDeps & ProcessIo = {
     connect: db.connect,
     now: () => (t += 1),
     networkInterfaces: () => ({ lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }] }),
@@ -31,7 +33,10 @@ const writerScript: Expectation[] = [
   { sql: 'SHOW ALL SLAVES STATUS', rows: [] },
 ];
 
-describe('one-shot main()', () => {
+/** The one-shot check as bin/check-mysql runs it, with the harness as both its I/O and its deps. */
+const main = (argv: string[], env: Record<string, string>, deps: CheckCommandDeps & ProcessIo) => runCommand(check, argv, env, deps, deps);
+
+describe('one-shot check command', () => {
   it('a healthy writer exits 0 with one human line and quits the session', async () => {
     const h = harness(writerScript);
     expect(await main(['--no-defaults'], {}, h.deps)).toBe(0);

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, networkInterfaces, userInfo } from 'node:os';
-import type { OptionFileSystem } from './config/option-files.js';
-import type { InterfaceTable } from './probes/vip.js';
-import { promotionInProgress } from './notify/lock-file.js';
+import type { OptionFileSystem } from '../types/host.js';
+import type { InterfaceTable } from '../probes/vip.js';
+import { promotionInProgress } from '../notify/lock-file.js';
 
 /** The host facts both the one-shot check and the daemon read: files, home, login, interfaces. */
 export interface NodeBasics {

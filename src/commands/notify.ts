@@ -1,33 +1,30 @@
-import { parseArgv } from '../cli/parse-argv.js';
-import { findOption, onlyFor, takes } from '../cli/options.js';
 import { buildCheckConfig, seconds } from '../config/config.js';
-import type { Env } from '../types/config.js';
 import { logEvent } from '../log/event-log.js';
-import type { MainDeps } from '../main.js';
-import { UsageError, exitCodeOf } from '../usage-error.js';
-import { parseNotifyEvent } from './event.js';
-import { acquireLock } from './lock-file.js';
-import { runNotify, type NotifySpec } from './notify.js';
+import { parseNotifyEvent } from '../notify/event.js';
+import { acquireLock } from '../notify/lock-file.js';
+import { runNotify, type NotifySpec } from '../notify/notify.js';
+import { UsageError } from '../usage-error.js';
+import type { CheckCommandDeps } from './check.js';
+import { EXIT, type Command } from './command.js';
+import { commandEntry } from './table.js';
 
 /** A notify run talks to a server that may be busy committing: longer than a check's 0.8 s. */
 const DEFAULT_NOTIFY_TIMEOUT_S = 5;
 
-export interface NotifyDeps extends MainDeps {
+export interface NotifyCommandDeps extends CheckCommandDeps {
   readonly pid: number;
 }
 
 /** `check-mysql notify [options] TYPE NAME STATE [PRIORITY]`, as keepalived's generic notify calls it. */
-export function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps): Promise<number> {
-  return exitCodeOf('check-mysql notify', deps.stderr, async () => {
-    const parsed = parseArgv(argv);
-    if (parsed.passwordOnArgv) deps.hideArgv();
-    if (parsed.options.get('help') === true) {
-      const { renderHelp } = await import('../cli/help.js');
-      deps.stdout(`${await renderHelp(100, 'notify')}\n`);
-      return 0;
-    }
-    const stray = [...parsed.options.keys()].map(findOption).find((o) => o && !takes(o, 'notify'));
-    if (stray) throw new UsageError(onlyFor(stray));
+export const notify = {
+  ...commandEntry('notify'),
+  usage: 'check-mysql notify [connection options] --vip ADDRESS [options] TYPE NAME STATE [PRIORITY]',
+  description: `keepalived notify handler (keepalived appends TYPE NAME STATE PRIORITY). MASTER: wait for the SQL
+thread to apply the relay log, then read_only=OFF. BACKUP/FAULT/STOP: read-only. A notification
+that no longer matches who holds --vip is ignored (keepalived may run them out of order).
+Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
+  positionals: { min: 3, max: 4, name: "keepalived's TYPE NAME STATE [PRIORITY]" },
+  async run({ args: parsed, env, io, deps }) {
     const event = parseNotifyEvent(parsed.positionals);
     const config = buildCheckConfig({ argv: parsed, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) }, 'notify');
     const str = (name: string) => parsed.options.get(name) as string | undefined;
@@ -48,7 +45,7 @@ export function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps):
         keepUsers: (parsed.options.get('keep-user') as string[] | undefined) ?? ['root'],
       },
     };
-    for (const notice of config.notices) deps.stderr(`check-mysql notify: warning: ${notice}\n`);
+    for (const notice of config.notices) io.stderr(`check-mysql notify: warning: ${notice}\n`);
 
     const targets = { syslog: config.syslog, ...(config.logFile && { logFile: config.logFile }) };
     const fields = { event: `${event.type} ${event.name} ${event.state}`, priority: event.priority, target: spec.connection.label };
@@ -58,8 +55,8 @@ export function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps):
     } catch (err) {
       const message = `${event.type} ${event.name} ${event.state}: ${(err as Error).message}`;
       await logEvent('error', fields, message, targets, deps);
-      deps.stderr(`check-mysql notify: ${message}\n`);
-      return 1;
+      io.stderr(`check-mysql notify: ${message}\n`);
+      return EXIT.FAILED;
     }
     try {
       const t0 = deps.now();
@@ -67,10 +64,10 @@ export function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps):
       const message = `${event.type} ${event.name} -> ${event.state}: ${outcome.message}`;
       const ms = Math.round(deps.now() - t0);
       await logEvent(outcome.ok ? 'info' : 'error', { ...fields, action: outcome.action, before: outcome.before, after: outcome.after, waited: outcome.waited, killed: outcome.killed, ms }, message, targets, deps);
-      deps.stdout(`${message} (${ms} ms)\n`);
-      return outcome.ok ? 0 : 1;
+      io.stdout(`${message} (${ms} ms)\n`);
+      return outcome.ok ? EXIT.OK : EXIT.FAILED;
     } finally {
       release();
     }
-  });
-}
+  },
+} satisfies Command<NotifyCommandDeps>;

@@ -1,8 +1,7 @@
 import { appendFileSync } from 'node:fs';
-import { connectMysql } from './db/mysql.js';
-import type { MainDeps } from './main.js';
+import type { CheckCommandDeps } from '../commands/check.js';
+import { connectMysql } from '../db/mysql.js';
 import { nodeBasics } from './node-basics.js';
-import type { ProcessIo } from './types/io.js';
 
 const SYSLOG_HANDOVER_MS = 1000;
 
@@ -22,9 +21,9 @@ function syslog(line: string, priority: 'warning' | 'info' | 'err'): Promise<voi
   });
 }
 
-export function nodeDeps(io: ProcessIo): MainDeps {
+/** The real dependencies of the one-shot check and the notify handler. */
+export function nodeDeps(): CheckCommandDeps {
   return {
-    ...io,
     ...nodeBasics(),
     connect: connectMysql,
     appendFile: (path, text) => appendFileSync(path, text, { mode: 0o640 }),

@@ -1,0 +1,44 @@
+import { runCheck, type CheckDeps } from '../check.js';
+import { buildCheckConfig } from '../config/config.js';
+import type { LogSinks } from '../log/event-log.js';
+import { logUnhealthy } from '../log/failure-log.js';
+import { formatHuman } from '../output/human.js';
+import { formatJson } from '../output/json.js';
+import { formatNagios } from '../output/nagios.js';
+import type { HostFiles } from '../types/host.js';
+import { EXIT, type Command } from './command.js';
+import { commandEntry, commandList } from './table.js';
+
+export interface CheckCommandDeps extends CheckDeps, LogSinks, HostFiles {}
+
+/** The one-shot check keepalived's vrrp_script runs: exit 0 healthy, 1 unhealthy, 2 bad invocation. */
+export const check = {
+  ...commandEntry('check'),
+  usage: 'check-mysql [check] [options]',
+  description: `Role-aware MySQL/MariaDB health check for keepalived vrrp_script.
+Exit 0 healthy, 1 unhealthy, 2 bad invocation or configuration.`,
+  positionals: { min: 0, max: 0, name: 'argument' },
+  epilogue: commandList,
+  async run({ args, env, io, deps }) {
+    const config = buildCheckConfig({ argv: args, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
+    for (const notice of config.notices) io.stderr(`check-mysql: warning: ${notice}\n`);
+
+    const report = await runCheck(config, deps);
+    let exitCode: number = report.verdict.healthy ? EXIT.OK : EXIT.FAILED;
+    if (config.format === 'json') io.stdout(`${formatJson(report)}\n`);
+    else if (config.format === 'nagios') {
+      const nagios = formatNagios(report, config.policy.maxLagSeconds);
+      io.stdout(`${nagios.line}\n`);
+      exitCode = nagios.exitCode;
+    } else io.stdout(`${formatHuman(report)}\n`);
+
+    if (!report.verdict.healthy) {
+      try {
+        await logUnhealthy(report, config, deps);
+      } catch (err) {
+        io.stderr(`check-mysql: warning: could not log the failure: ${(err as Error).message}\n`);
+      }
+    }
+    return exitCode;
+  },
+} satisfies Command<CheckCommandDeps>;

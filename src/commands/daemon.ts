@@ -1,0 +1,20 @@
+import { buildDaemonConfig } from '../daemon/daemon-config.js';
+import { createLogger, markFault, runDaemon, type DaemonDeps } from '../daemon/daemon.js';
+import type { Command } from './command.js';
+import { commandEntry } from './table.js';
+
+/** `check-mysql daemon`: resolves with the exit code once the daemon stops (SIGTERM/SIGINT). */
+export const daemon = {
+  ...commandEntry('daemon'),
+  usage: 'check-mysql daemon [--config FILE | connection options] [options]',
+  description: `Resident checker: keeps a connection per target, writes keepalived track files and status files,
+serves /metrics, /health, /health/NAME and /live. SIGHUP reloads, SIGTERM stops (track files -> 1).`,
+  positionals: { min: 0, max: 0, name: 'argument' },
+  run({ args, env, deps }) {
+    // SIGHUP re-reads the same flags and the --config file they name.
+    const load = () => buildDaemonConfig({ argv: args, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
+    const config = load();
+    if (args.options.get('mark-fault') === true) return markFault(config, deps, createLogger(deps.logDestination));
+    return runDaemon(config, load, deps);
+  },
+} satisfies Command<DaemonDeps>;

@@ -1,0 +1,19 @@
+import type { DestinationStream } from 'pino';
+import { writeFileAtomic } from '../daemon/atomic-file.js';
+import type { DaemonDeps } from '../daemon/daemon.js';
+import { mysqlConnector } from '../db/mysql.js';
+import type { ProcessEdge } from '../types/io.js';
+import { nodeBasics } from './node-basics.js';
+
+export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
+  return {
+    pid: proc.pid,
+    logDestination: proc.logDestination as DestinationStream,
+    onSignal: proc.onSignal,
+    ...nodeBasics(),
+    connect: mysqlConnector({ generatedParsers: true, batching: true }),
+    wallClock: () => Date.now(),
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    writeFile: (path, content) => writeFileAtomic(path, content, proc.pid),
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * The one-shot bundle (dist/check-mysql.cjs), which bin/check-mysql always loads: it runs the
+ * check and the notify handler itself, and hands the other commands to their own bundles, so
+ * the daemon's and the linter's code never slows keepalived's every-second check.
+ */
+import { check } from '../commands/check.js';
+import { notify } from '../commands/notify.js';
+import { runCommand } from '../commands/run-command.js';
+import { commandEntry, isCommandName } from '../commands/table.js';
+import { nodeDeps } from '../edge/node-deps.js';
+import type { Env } from '../types/config.js';
+import type { ProcessEdge } from '../types/io.js';
+
+export function runNamed(name: string, argv: readonly string[], env: Env, edge: ProcessEdge): Promise<number> {
+  if (name === 'notify') return runCommand(notify, argv, env, edge, { ...nodeDeps(), pid: edge.pid });
+  return runCommand(check, argv, env, edge, nodeDeps());
+}
+
+/** `check-mysql [COMMAND] ...`: the first word names a command, else it is the check. */
+export function dispatch(argv: readonly string[], env: Env, edge: ProcessEdge): Promise<number> {
+  const name = isCommandName(argv[0]) ? argv[0] : 'check';
+  const words = name === argv[0] ? argv.slice(1) : argv;
+  const { bundle } = commandEntry(name);
+  return bundle === 'check-mysql' ? runNamed(name, words, env, edge) : edge.load(bundle).runNamed(name, words, env, edge);
+}
