@@ -8,6 +8,7 @@ import type { Env } from '../types/config.js';
 import type { OptionFileSystem } from '../config/option-files.js';
 import { createHealthServer, type TargetView } from '../http/health-server.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { createJsonLogger } from '../log/json-logger.js';
 import { render } from '../types/finding.js';
 import { UsageError } from '../usage-error.js';
 import { buildDaemonConfig, type DaemonConfig, type TargetConfig } from './daemon-config.js';
@@ -57,7 +58,7 @@ export function markFault(config: DaemonConfig, deps: DaemonDeps, log: Logger): 
 }
 
 export function createLogger(destination: DestinationStream): Logger {
-  return pino({ base: { name: 'check-mysql' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
+  return createJsonLogger(pino, destination);
 }
 
 /**
