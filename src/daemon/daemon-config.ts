@@ -5,7 +5,7 @@ import { buildCheckConfig, integer, seconds } from '../config/config.js';
 import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
 import type { OptionFileSystem } from '../config/option-files.js';
-import { RESERVED_LABEL_NAMES } from '../metrics/daemon-metrics.js';
+import { isUsableLabelName } from '../metrics/label-names.js';
 import { UsageError } from '../usage-error.js';
 
 export interface TargetConfig extends CheckSpec {
@@ -37,7 +37,6 @@ const DEFAULTS = { listen: '127.0.0.1:9797', interval: '1', rise: '2', fall: '2'
 const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
 const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall']);
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `check-mysql daemon` flags (+ the --config file) -> a frozen daemon config, or a UsageError. */
 export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
@@ -125,7 +124,7 @@ function fileTarget(
     const at = `${file}:${l.line}`;
     if (l.rawKey.startsWith('label.')) {
       const label = l.rawKey.slice('label.'.length);
-      if (!LABEL_NAME.test(label) || label.startsWith('__') || RESERVED_LABEL_NAMES.has(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
+      if (!isUsableLabelName(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
       labels[label] = l.value;
       continue;
     }
