@@ -2,6 +2,8 @@
  * The one table of command-line options. The argv parser, the validation in config/ and the
  * --help text are all derived from it, so a flag cannot exist in one place and not another.
  */
+import { DEFAULTS } from '../config/defaults.js';
+
 export type OptionKind = 'string' | 'boolean' | 'list';
 
 import { COMMAND_TABLE, type CommandName } from '../commands/table.js';
@@ -28,38 +30,38 @@ export interface OptionSpec {
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { name: 'host', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'h', kind: 'string', group: 'Connection', describe: 'Server host. "localhost" means the Unix socket, as with the mysql client', defaultText: 'localhost' },
-  { name: 'port', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'P', kind: 'string', group: 'Connection', describe: 'TCP port', defaultText: '3306' },
-  { name: 'socket', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'S', kind: 'string', group: 'Connection', describe: 'Unix socket path', defaultText: '/run/mysqld/mysqld.sock' },
+  { name: 'host', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'h', kind: 'string', group: 'Connection', describe: 'Server host. "localhost" means the Unix socket, as with the mysql client', defaultText: DEFAULTS.host },
+  { name: 'port', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'P', kind: 'string', group: 'Connection', describe: 'TCP port', defaultText: String(DEFAULTS.port) },
+  { name: 'socket', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'S', kind: 'string', group: 'Connection', describe: 'Unix socket path', defaultText: DEFAULTS.socket },
   { name: 'protocol', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Force the transport', choices: ['tcp', 'socket'] },
   { name: 'user', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'u', kind: 'string', group: 'Connection', describe: 'User name', defaultText: 'the login name' },
   { name: 'password', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'p', kind: 'string', group: 'Connection', describe: 'Password, attached only (-pSECRET, --password=SECRET). Visible in ps: prefer MYSQL_PWD or an option file' },
   { name: 'defaults-file', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Read only this option file' },
   { name: 'defaults-extra-file', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Read this option file after the global ones' },
   { name: 'no-defaults', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'boolean', group: 'Connection', describe: 'Read no option files' },
-  { name: 'timeout', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Wall-clock deadline in seconds for the whole check (connect and every query). Keep it below keepalived\'s vrrp_script timeout', defaultText: '0.8', defaultTextFor: { notify: '5' } },
-  { name: 'max-lag', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Largest replication lag in seconds a standby may have and stay eligible (a configured SQL_Delay is not lag)', defaultText: '30' },
+  { name: 'timeout', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Wall-clock deadline in seconds for the whole check (connect and every query). Keep it below keepalived\'s vrrp_script timeout', defaultText: String(DEFAULTS.timeoutS), defaultTextFor: { notify: String(DEFAULTS.notifyTimeoutS) } },
+  { name: 'max-lag', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Largest replication lag in seconds a standby may have and stay eligible (a configured SQL_Delay is not lag)', defaultText: String(DEFAULTS.maxLagS) },
   { name: 'vip', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Virtual IP: this node is the writer while the address is on a local interface' },
-  { name: 'role', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Role to judge as; auto = --vip holder, else read_only=OFF means writer', choices: ['auto', 'writer', 'standby'], defaultText: 'auto' },
-  { name: 'on-saturated', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Verdict when the server is alive but refuses us (1040 too many connections, 1203, 1226, 1129 host blocked)', choices: ['healthy', 'unhealthy'], defaultText: 'healthy' },
+  { name: 'role', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Role to judge as; auto = --vip holder, else read_only=OFF means writer', choices: ['auto', 'writer', 'standby'], defaultText: DEFAULTS.role },
+  { name: 'on-saturated', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Verdict when the server is alive but refuses us (1040 too many connections, 1203, 1226, 1129 host blocked)', choices: ['healthy', 'unhealthy'], defaultText: DEFAULTS.onSaturated },
   { name: 'channel', commands: ['check', 'daemon'], perTarget: true, kind: 'list', group: 'Policy', describe: 'Only judge these replication channels / connection names (repeatable); default all' },
-  { name: 'format', commands: ['check'], kind: 'string', group: 'Output', describe: 'Output format', choices: ['human', 'json', 'nagios'], defaultText: 'human' },
+  { name: 'format', commands: ['check'], kind: 'string', group: 'Output', describe: 'Output format', choices: ['human', 'json', 'nagios'], defaultText: DEFAULTS.format },
   { name: 'json', commands: ['check', 'lint-keepalived'], kind: 'boolean', group: 'Output', describe: 'Same as --format json', describeFor: { 'lint-keepalived': 'Print the findings as a JSON array of {id, severity, file, line, message}' } },
   { name: 'log-file', commands: ['check', 'notify'], kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
   { name: 'no-syslog', commands: ['check', 'notify'], kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
   { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see README); without it, one target from the connection options' },
-  { name: 'interval', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Seconds between full checks of each target', defaultText: '1' },
-  { name: 'rise', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive good checks before a target is healthy (it starts in fault)', defaultText: '2' },
-  { name: 'fall', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: '2' },
+  { name: 'interval', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Seconds between full checks of each target', defaultText: String(DEFAULTS.intervalS) },
+  { name: 'rise', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive good checks before a target is healthy (it starts in fault)', defaultText: String(DEFAULTS.rise) },
+  { name: 'fall', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: String(DEFAULTS.fall) },
   { name: 'track-file', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'keepalived track_file to write: 0 healthy, 1 fault' },
   { name: 'status-file', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'JSON status file rewritten after every check (the freshness guard reads it)' },
-  { name: 'listen', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'HTTP address for /metrics, /health, /health/NAME and /live', defaultText: '127.0.0.1:9797' },
+  { name: 'listen', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'HTTP address for /metrics, /health, /health/NAME and /live', defaultText: DEFAULTS.listen },
   { name: 'mark-fault', kind: 'boolean', group: 'Daemon', commands: ['daemon'], describe: 'Write the fault value to every track file and exit (for systemd ExecStopPost)' },
-  { name: 'catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'On MASTER: seconds to wait for the SQL thread to apply everything the IO thread received, before making the server writable', defaultText: '30' },
-  { name: 'on-catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'When the catch-up times out: stay read-only (the check then fails and keepalived retries) or promote anyway (possible conflicts)', choices: ['stay-read-only', 'promote'], defaultText: 'stay-read-only' },
+  { name: 'catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'On MASTER: seconds to wait for the SQL thread to apply everything the IO thread received, before making the server writable', defaultText: String(DEFAULTS.catchUpTimeoutS) },
+  { name: 'on-catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'When the catch-up times out: stay read-only (the check then fails and keepalived retries) or promote anyway (possible conflicts)', choices: ['stay-read-only', 'promote'], defaultText: DEFAULTS.onCatchUpTimeout },
   { name: 'kill-connections', kind: 'boolean', group: 'Notify', commands: ['notify'], describe: 'On BACKUP/FAULT/STOP: after setting read-only, kill client connections (not replication, not --keep-user), so writes through stale connections stop' },
-  { name: 'keep-user', kind: 'list', group: 'Notify', commands: ['notify'], describe: 'A user whose connections --kill-connections leaves alone (repeatable)', defaultText: 'root and the connecting user' },
-  { name: 'lock-file', commands: ['check', 'daemon', 'notify'], kind: 'string', group: 'Notify', perTarget: true, describe: "The notify handler's lock: serialises its runs on this node (keepalived may run them out of order); while a MASTER run holds it, checks read a read-only VIP holder as 'promoting', not failed", defaultText: '/run/lock/check-mysql-notify.lock' },
+  { name: 'keep-user', kind: 'list', group: 'Notify', commands: ['notify'], describe: 'A user whose connections --kill-connections leaves alone (repeatable)', defaultText: `${DEFAULTS.keepUsers.join(', ')} and the connecting user` },
+  { name: 'lock-file', commands: ['check', 'daemon', 'notify'], kind: 'string', group: 'Notify', perTarget: true, describe: "The notify handler's lock: serialises its runs on this node (keepalived may run them out of order); while a MASTER run holds it, checks read a read-only VIP holder as 'promoting', not failed", defaultText: DEFAULTS.lockFile },
   { name: 'help', kind: 'boolean', group: 'General', describe: 'Show this help' },
   { name: 'version', kind: 'boolean', group: 'General', describe: 'Show the version' },
 ];

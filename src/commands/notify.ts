@@ -1,15 +1,13 @@
-import { buildCheckConfig, seconds } from '../config/config.js';
+import { buildCheckConfig, choicesOf } from '../config/config.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { asFlag, choice, seconds } from '../config/values.js';
 import { logEvent } from '../log/event-log.js';
 import { parseNotifyEvent } from '../notify/event.js';
 import { acquireLock } from '../notify/lock-file.js';
-import { runNotify, type NotifySpec } from '../notify/notify.js';
-import { UsageError } from '../usage-error.js';
+import { runNotify, type NotifyPolicy, type NotifySpec } from '../notify/notify.js';
 import type { CheckCommandDeps } from './check.js';
 import { EXIT, type Command } from './command.js';
 import { commandEntry } from './table.js';
-
-/** A notify run talks to a server that may be busy committing: longer than a check's 0.8 s. */
-const DEFAULT_NOTIFY_TIMEOUT_S = 5;
 
 export interface NotifyCommandDeps extends CheckCommandDeps {
   readonly pid: number;
@@ -28,12 +26,9 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
     const event = parseNotifyEvent(parsed.positionals);
     const config = buildCheckConfig({ argv: parsed, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) }, 'notify');
     const str = (name: string) => parsed.options.get(name) as string | undefined;
-    const timeoutMs = str('timeout') === undefined ? DEFAULT_NOTIFY_TIMEOUT_S * 1000 : config.timeoutMs;
-    const catchUpTimeoutS = seconds('catchup-timeout', str('catchup-timeout'), 30, { min: 0, max: 86400 });
-    const onCatchUpTimeout = str('on-catchup-timeout') ?? 'stay-read-only';
-    if (onCatchUpTimeout !== 'stay-read-only' && onCatchUpTimeout !== 'promote') {
-      throw new UsageError(`invalid --on-catchup-timeout '${onCatchUpTimeout}': expected one of stay-read-only, promote`);
-    }
+    const timeoutMs = str('timeout') === undefined ? DEFAULTS.notifyTimeoutS * 1000 : config.timeoutMs;
+    const catchUpTimeoutS = seconds('catchup-timeout', str('catchup-timeout'), DEFAULTS.catchUpTimeoutS, { min: 0, max: 86400 }, asFlag);
+    const onCatchUpTimeout = choice('on-catchup-timeout', str('on-catchup-timeout') ?? DEFAULTS.onCatchUpTimeout, choicesOf<NotifyPolicy['onCatchUpTimeout']>('on-catchup-timeout'), asFlag);
     const spec: NotifySpec = {
       connection: config.connection,
       timeoutMs,
@@ -42,7 +37,7 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
         catchUpTimeoutS,
         onCatchUpTimeout,
         killConnections: parsed.options.get('kill-connections') === true,
-        keepUsers: (parsed.options.get('keep-user') as string[] | undefined) ?? ['root'],
+        keepUsers: (parsed.options.get('keep-user') as string[] | undefined) ?? DEFAULTS.keepUsers,
       },
     };
     for (const notice of config.notices) io.stderr(`check-mysql notify: warning: ${notice}\n`);

@@ -1,11 +1,13 @@
 import type { CheckSpec } from '../types/config.js';
 import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
-import { buildCheckConfig, integer, seconds } from '../config/config.js';
+import { buildCheckConfig } from '../config/config.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { integer, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
 import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
 import type { OptionFileSystem } from '../types/host.js';
-import { RESERVED_LABEL_NAMES } from '../metrics/daemon-metrics.js';
+import { isUsableLabelName } from '../metrics/label-names.js';
 import { UsageError } from '../usage-error.js';
 
 export interface TargetConfig extends CheckSpec {
@@ -33,11 +35,9 @@ export interface DaemonConfigInputs {
   readonly loginName?: () => string | undefined;
 }
 
-const DEFAULTS = { listen: '127.0.0.1:9797', interval: '1', rise: '2', fall: '2' };
 const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
 const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall']);
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `check-mysql daemon` flags (+ the --config file) -> a frozen daemon config, or a UsageError. */
 export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
@@ -65,25 +65,30 @@ export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
   return fromFile(config, lines, inputs);
 }
 
+/** The daemon's flags, which override its config file. */
+const flagsOf = (argv: ParsedArgv) => (name: string): Written | undefined => {
+  const value = argv.options.get(name) as string | undefined;
+  return value === undefined ? undefined : { value };
+};
+
+const readListen = (written: Written | undefined) => readWritten(written, (value, names) => listenAddress('listen', value ?? DEFAULTS.listen, names));
+
 function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
-  const { argv } = inputs;
-  const flag = (name: string) => argv.options.get(name) as string | undefined;
-  const spec = checkSpec(argv.options, inputs, 'the command line');
+  const flag = flagsOf(inputs.argv);
+  const spec = checkSpec(inputs.argv.options, inputs);
   const target = targetConfig('default', spec, {
     interval: flag('interval'),
     rise: flag('rise'),
     fall: flag('fall'),
-    trackFile: flag('track-file'),
-    statusFile: flag('status-file'),
+    trackFile: flag('track-file')?.value,
+    statusFile: flag('status-file')?.value,
     labels: {},
-    where: 'the command line',
-    optionPrefix: '--',
   });
-  return Object.freeze({ source: 'the command line', listen: listenAddress(flag('listen') ?? DEFAULTS.listen, ''), targets: Object.freeze([target]) });
+  return Object.freeze({ source: 'the command line', listen: readListen(flag('listen')), targets: Object.freeze([target]) });
 }
 
 function fromFile(file: string, lines: readonly OptionFileLine[], inputs: DaemonConfigInputs): DaemonConfig {
-  const flag = (name: string) => inputs.argv.options.get(name) as string | undefined;
+  const flag = flagsOf(inputs.argv);
   const daemon = new Map<string, OptionFileLine>();
   const sections = new Map<string, OptionFileLine[]>();
   for (const l of lines) {
@@ -101,23 +106,23 @@ function fromFile(file: string, lines: readonly OptionFileLine[], inputs: Daemon
     sections.set(name, [...(sections.get(name) ?? []), l]);
   }
   if (sections.size === 0) throw new UsageError(`${file}: no [target NAME] section`);
-  const fromDaemon = (key: keyof typeof DEFAULTS) => daemon.get(key)?.value;
-  const targets = [...sections].map(([name, entries]) =>
-    fileTarget(file, name, entries, { interval: flag('interval') ?? fromDaemon('interval'), rise: flag('rise') ?? fromDaemon('rise'), fall: flag('fall') ?? fromDaemon('fall') }, inputs),
-  );
+  const shared = (key: string): Written | undefined => {
+    const l = daemon.get(key);
+    return flag(key) ?? (l && { value: l.value, section: `${file} [daemon]` });
+  };
+  const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall') }, inputs));
   claimFiles(targets, file);
-  const listen = flag('listen') ?? fromDaemon('listen') ?? DEFAULTS.listen;
-  return Object.freeze({ source: file, listen: listenAddress(listen, flag('listen') ? '' : `${file} [daemon]: `), targets: Object.freeze(targets) });
+  return Object.freeze({ source: file, listen: readListen(shared('listen')), targets: Object.freeze(targets) });
 }
 
 function fileTarget(
   file: string,
   name: string,
   entries: readonly OptionFileLine[],
-  daemonDefaults: { interval?: string; rise?: string; fall?: string },
+  daemonDefaults: { interval?: Written | undefined; rise?: Written | undefined; fall?: Written | undefined },
   inputs: DaemonConfigInputs,
 ): TargetConfig {
-  const where = `${file} [target ${name}]`;
+  const section = `${file} [target ${name}]`;
   const options = new Map<string, ArgValue>();
   const labels: Record<string, string> = {};
   const own = new Map<string, string>();
@@ -125,7 +130,7 @@ function fileTarget(
     const at = `${file}:${l.line}`;
     if (l.rawKey.startsWith('label.')) {
       const label = l.rawKey.slice('label.'.length);
-      if (!LABEL_NAME.test(label) || label.startsWith('__') || RESERVED_LABEL_NAMES.has(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
+      if (!isUsableLabelName(label)) throw new UsageError(`${at}: '${l.rawKey}' is not a usable Prometheus label name`);
       labels[label] = l.value;
       continue;
     }
@@ -143,55 +148,43 @@ function fileTarget(
   }
   // A target reads no option files but the defaults-file it names: one host's [client] must not leak into another target.
   if (!options.has('defaults-file')) options.set('no-defaults', true);
-  const spec = checkSpec(options, { ...inputs, env: {} }, where);
+  const spec = checkSpec(options, { ...inputs, env: {} }, section);
+  const ownValue = (key: string): Written | undefined => (own.has(key) ? { value: own.get(key)!, section } : undefined);
   return targetConfig(name, spec, {
-    interval: own.get('interval') ?? daemonDefaults.interval,
-    rise: own.get('rise') ?? daemonDefaults.rise,
-    fall: own.get('fall') ?? daemonDefaults.fall,
+    interval: ownValue('interval') ?? daemonDefaults.interval,
+    rise: ownValue('rise') ?? daemonDefaults.rise,
+    fall: ownValue('fall') ?? daemonDefaults.fall,
     trackFile: own.get('track-file'),
     statusFile: own.get('status-file'),
     labels,
-    where,
-    optionPrefix: '',
   });
 }
 
 /** Reuses the one-shot's validation for connection and policy, so both read options alike. */
-function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, where: string): CheckSpec {
+function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, section?: string): CheckSpec {
   // Only what a one-shot check of this target would take: the daemon's own options stay here.
   const targetOptions = new Map([...options].filter(([k]) => { const o = findOption(k); return o && takes(o, 'check') && k !== 'help' && k !== 'version'; }));
-  try {
-    const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv: false } });
+  const build = (names: SettingNames): CheckSpec => {
+    const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv: false }, names });
     return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy, lockFile: c.lockFile };
-  } catch (err) {
-    if (err instanceof UsageError && where !== 'the command line') throw new UsageError(`${where}: ${err.message}`);
-    throw err;
-  }
+  };
+  return readAt(section, build);
 }
 
 interface TargetExtras {
-  interval?: string;
-  rise?: string;
-  fall?: string;
-  trackFile?: string;
-  statusFile?: string;
+  interval?: Written | undefined;
+  rise?: Written | undefined;
+  fall?: Written | undefined;
+  trackFile?: string | undefined;
+  statusFile?: string | undefined;
   labels: Record<string, string>;
-  where: string;
-  optionPrefix: string;
 }
 
 function targetConfig(name: string, spec: CheckSpec, x: TargetExtras): TargetConfig {
-  const wrap = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof UsageError && x.optionPrefix === '') throw new UsageError(`${x.where}: ${err.message.replace(/--/g, '')}`);
-      throw err;
-    }
-  };
-  const intervalS = wrap(() => seconds('interval', x.interval, Number(DEFAULTS.interval), { min: 0.1, max: 3600 }));
-  const rise = wrap(() => integer('rise', x.rise ?? DEFAULTS.rise, 1, 100));
-  const fall = wrap(() => integer('fall', x.fall ?? DEFAULTS.fall, 1, 100));
+  const count = (key: string, fallback: number) => (value: string | undefined, names: SettingNames) => (value === undefined ? fallback : integer(key, value, 1, 100, names));
+  const intervalS = readWritten(x.interval, (value, names) => seconds('interval', value, DEFAULTS.intervalS, { min: 0.1, max: 3600 }, names));
+  const rise = readWritten(x.rise, count('rise', DEFAULTS.rise));
+  const fall = readWritten(x.fall, count('fall', DEFAULTS.fall));
   return Object.freeze({
     ...spec,
     name,
@@ -215,13 +208,4 @@ function claimFiles(targets: readonly TargetConfig[], file: string): void {
       owner.set(path, t.name);
     }
   }
-}
-
-function listenAddress(value: string, where: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d+)$/.exec(value.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`${where}invalid listen '${value}': expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9797`);
-  }
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }

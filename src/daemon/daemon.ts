@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import type { HostFiles } from '../types/host.js';
 import { createHealthServer, type TargetView } from '../http/health-server.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { createJsonLogger } from '../log/json-logger.js';
 import { render } from '../types/finding.js';
 import { buildDaemonConfig, type DaemonConfig, type TargetConfig } from './daemon-config.js';
 import { initialState } from './hysteresis.js';
@@ -43,7 +44,7 @@ export function markFault(config: DaemonConfig, deps: DaemonDeps, log: Logger): 
 }
 
 export function createLogger(destination: DestinationStream): Logger {
-  return pino({ base: { name: 'check-mysql' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
+  return createJsonLogger(pino, destination);
 }
 
 /**

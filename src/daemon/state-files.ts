@@ -1,6 +1,6 @@
 import type { TargetConfig } from './daemon-config.js';
 import type { TargetState } from '../types/target-state.js';
-import { render } from '../types/finding.js';
+import { reportJson, type ReportJson } from '../output/report-json.js';
 
 /**
  * keepalived reads a track file with strtol(buf, NULL, 0): plain decimal, no leading zero
@@ -11,6 +11,8 @@ export const TRACK_FAULT = '1\n';
 
 export const trackFileContent = (healthy: boolean): string => (healthy ? TRACK_HEALTHY : TRACK_FAULT);
 
+const NOT_CHECKED: ReportJson = { role: 'unknown', reasons: ['not checked yet'], warnings: [], checks: [], server: null, replication: null };
+
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /**
@@ -19,16 +21,16 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
  */
 export function statusDocument(target: TargetConfig, state: TargetState, pid: number, phase?: 'starting' | 'stopped' | 'removed'): string {
   const report = state.lastReport;
-  const server = report?.facts.server?.ok ? report.facts.server.value : undefined;
+  const r = report ? reportJson(report) : NOT_CHECKED;
   return `${JSON.stringify({
     pid,
     target: target.name,
     healthy: state.healthy,
     state: phase ?? (state.healthy ? 'healthy' : 'fault'),
-    role: report?.verdict.role ?? 'unknown',
-    reasons: report?.verdict.reasons.map(render) ?? ['not checked yet'],
-    warnings: report?.verdict.warnings.map(render) ?? [],
-    checks: report?.verdict.checks ?? [],
+    role: r.role,
+    reasons: r.reasons,
+    warnings: r.warnings,
+    checks: r.checks,
     lastCheck: iso(state.lastCheckAt),
     lastCheckHealthy: report?.verdict.healthy ?? null,
     lastSuccess: iso(state.lastSuccessAt),
@@ -38,7 +40,7 @@ export function statusDocument(target: TargetConfig, state: TargetState, pid: nu
     rise: target.rise,
     fall: target.fall,
     interval: target.intervalMs / 1000,
-    server: server ? { version: server.version, readOnly: server.readOnly, superReadOnly: server.superReadOnly } : null,
-    replication: report?.facts.replication?.ok ? report.facts.replication.value : null,
+    server: r.server,
+    replication: r.replication,
   })}\n`;
 }

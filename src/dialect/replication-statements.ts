@@ -1,4 +1,4 @@
-import { versionTuple } from './server-info.js';
+import { MYSQL_REPLICA_STATUS, atLeast } from './version.js';
 import type { Flavor } from '../types/server.js';
 
 /**
@@ -10,9 +10,7 @@ import type { Flavor } from '../types/server.js';
  */
 export function replicationStatements(flavor: Flavor, version: string): readonly string[] {
   if (flavor === 'mariadb') return ['SHOW ALL SLAVES STATUS', 'SHOW SLAVE STATUS'];
-  const [major, minor, patch] = versionTuple(version);
-  const hasReplica = major > 8 || (major === 8 && (minor > 0 || patch >= 22));
-  return hasReplica ? ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'] : ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS'];
+  return atLeast(version, MYSQL_REPLICA_STATUS) ? ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'] : ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS'];
 }
 
 export const ER_PARSE_ERROR = 1064;

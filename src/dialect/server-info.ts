@@ -34,9 +34,3 @@ export function parseServerVariables(rows: readonly Row[]): ServerInfo {
 export function detectFlavor(version: string, versionComment = ''): Flavor {
   return /mariadb/i.test(version) || /mariadb/i.test(versionComment) ? 'mariadb' : 'mysql';
 }
-
-/** [major, minor, patch] of a version string such as "8.0.36-28" or "10.11.6-MariaDB-log". */
-export function versionTuple(version: string): [number, number, number] {
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
-}

@@ -8,10 +8,11 @@
  * Naming an interpreter first keeps that away: the interpreter is always there, and a missing
  * script makes it exit non-zero, which is a failure (vrrp_scheduler.c vrrp_script_child_thread()).
  */
+import { DEFAULTS } from '../config/defaults.js';
 import { splitWords } from './parse.js';
 
-/** Default of check-mysql's --timeout, in seconds (src/config/config.ts DEFAULT_TIMEOUT_SECONDS). */
-export const CHECK_MYSQL_DEFAULT_TIMEOUT_S = 0.8;
+/** Default of check-mysql's --timeout, in seconds. */
+export const CHECK_MYSQL_DEFAULT_TIMEOUT_S = DEFAULTS.timeoutS;
 /** Node's start-up before check-mysql's own deadline starts, in seconds (measured: about 50-130 ms). */
 export const NODE_STARTUP_MARGIN_S = 0.3;
 

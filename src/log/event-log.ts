@@ -1,3 +1,5 @@
+import { createJsonLogger } from './json-logger.js';
+
 /**
  * keepalived sends a script's stdout and stderr to /dev/null, so what a check or a notify run
  * decided must also go where an operator looks: syslog/journal (via logger(1)) and/or a file.
@@ -24,10 +26,7 @@ export async function logEvent(level: EventLevel, fields: Record<string, unknown
   // one-shot bundle runs in a vm.Script, which has no dynamic-import hook.)
   const { pino } = require('pino') as typeof import('pino');
   let line = '';
-  const logger = pino(
-    { base: { name: 'check-mysql' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    { write: (s: string) => void (line += s) },
-  );
+  const logger = createJsonLogger(pino, { write: (s: string) => void (line += s) });
   logger[level](fields, msg);
   if (targets.logFile) sinks.appendFile(targets.logFile, line);
   if (targets.syslog) await sinks.syslog(line.trimEnd(), SYSLOG_PRIORITY[level]);

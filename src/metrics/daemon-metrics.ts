@@ -10,6 +10,7 @@ import { CHECKER_GAUGES, checkerSamples } from './checker-gauges.js';
 import type { GaugeSpec, LabelValues } from './gauge-sample.js';
 import { MYSQLD_EXPORTER_GAUGES, mysqldExporterSamples } from './mysqld-exporter-gauges.js';
 import { SeriesBook, type RemovableMetric } from './series-book.js';
+import { isUsableLabelName } from './label-names.js';
 
 export interface TargetMeta {
   readonly name: string;
@@ -27,20 +28,10 @@ export interface DaemonMetrics {
 /** From ~1 ms (Unix socket, idle server) to a few seconds (a hung server running into a long --timeout). */
 export const CHECK_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/**
- * Label names our metrics use themselves, or Prometheus sets or reserves (a target label named
- * `instance` would be renamed exported_instance at scrape time and break `on (instance)` joins).
- */
-export const RESERVED_LABEL_NAMES: ReadonlySet<string> = new Set(
-  ['target', 'instance', 'job', 'result', 'reason', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES].flatMap((g) => g.labelNames)],
-);
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 /** extraLabelNames: the union of configured per-target label keys (fixed for this registry's life). */
 export function createDaemonMetrics(registry: Registry, extraLabelNames: readonly string[]): DaemonMetrics {
   const extras = [...new Set(extraLabelNames)];
-  const bad = extras.filter((n) => !LABEL_NAME.test(n) || n.startsWith('__') || RESERVED_LABEL_NAMES.has(n));
+  const bad = extras.filter((n) => !isUsableLabelName(n));
   if (bad.length > 0) throw new Error(`target label names not usable in metrics (invalid or reserved): ${bad.join(', ')}`);
   const base = ['target', ...extras];
   const registers = [registry];

@@ -1,5 +1,5 @@
 import type { ReplicationChannel } from '../types/replication.js';
-import { versionTuple } from '../dialect/server-info.js';
+import { MYSQL_SOURCE_POS_WAIT, atLeast } from '../dialect/version.js';
 import type { Flavor } from '../types/server.js';
 
 /**
@@ -50,8 +50,7 @@ export function catchUpWaits(flavor: Flavor, version: string, channels: readonly
       continue;
     }
     if (!c.sourceLogFile || c.readSourceLogPos === null) continue; // never received anything
-    const [major, minor, patch] = versionTuple(version);
-    const fn = flavor === 'mysql' && (major > 8 || (major === 8 && (minor > 0 || patch >= 26))) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT';
+    const fn = flavor === 'mysql' && atLeast(version, MYSQL_SOURCE_POS_WAIT) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT';
     const channelArg = c.channel === '' ? '' : `, ${quote(c.channel)}`;
     waits.push({
       channel: c.channel,

@@ -9,7 +9,8 @@ import { serverVariables } from '../probes/server-variables.js';
 import { holdsAddress } from '../probes/vip.js';
 import { catchUpWaits } from './catch-up.js';
 import { wantedRole, type NotifyEvent } from './event.js';
-import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql, isWritable } from './read-only.js';
+import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
+import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql } from './read-only.js';
 
 export interface NotifyPolicy {
   readonly catchUpTimeoutS: number;
@@ -32,8 +33,6 @@ export interface NotifyOutcome {
   readonly waited?: readonly { channel: string; target: string; outcome: string; ms: number }[];
   readonly killed?: number;
 }
-
-const roText = (s: ServerInfo) => `read_only=${s.readOnly ? 'ON' : 'OFF'}${s.superReadOnly === null ? '' : ` super_read_only=${s.superReadOnly ? 'ON' : 'OFF'}`}`;
 
 /**
  * Makes the server match keepalived's new state: MASTER -> catch up, then writable; BACKUP,
@@ -79,7 +78,7 @@ async function readServer(session: Session, spec: CheckSpec, deps: CheckDeps): P
 
 async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
   const before = await readServer(session, spec, deps);
-  if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${roText(before)})`, before: roText(before), after: roText(before) };
+  if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${readOnlyText(before)})`, before: readOnlyText(before), after: readOnlyText(before) };
 
   const status = await replication.run({ session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, before);
   if (!status.ok) throw status.error;
@@ -94,14 +93,14 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   const behind = waited.filter((w) => w.outcome !== 'caught-up');
   if (behind.length > 0 && spec.notify.onCatchUpTimeout === 'stay-read-only') {
     const what = behind.map((w) => `${w.channel || 'default'} ${w.outcome} waiting for ${w.target}`).join('; ');
-    return { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)`, before: roText(before), after: roText(before), waited };
+    return { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)`, before: readOnlyText(before), after: readOnlyText(before), waited };
   }
   const stale = staleness(spec, 'writer', deps);
-  if (stale) return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)`, before: roText(before), after: roText(before), waited };
+  if (stale) return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)`, before: readOnlyText(before), after: readOnlyText(before), waited };
   await session.query(PROMOTE_SQL, deadlineAfter(spec.timeoutMs, deps.now));
   const after = await readServer(session, spec, deps);
   const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
-  return { ok: isWritable(after), action: 'promoted', message: `promoted${forced}: ${roText(before)} -> ${roText(after)}`, before: roText(before), after: roText(after), waited };
+  return { ok: isWritable(after), action: 'promoted', message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}`, before: readOnlyText(before), after: readOnlyText(after), waited };
 }
 
 async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
@@ -127,5 +126,5 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
   }
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
   const action = isWritable(before) ? 'demoted' : 'already-read-only';
-  return { ok: !isWritable(after), action, message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${roText(before)} -> ${roText(after)}${kills}`, before: roText(before), after: roText(after), killed };
+  return { ok: !isWritable(after), action, message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${readOnlyText(before)} -> ${readOnlyText(after)}${kills}`, before: readOnlyText(before), after: readOnlyText(after), killed };
 }

@@ -11,8 +11,6 @@ export const PROMOTE_SQL = 'SET GLOBAL read_only = OFF';
 export const demoteSql = (server: ServerInfo): string =>
   server.superReadOnly === null ? 'SET GLOBAL read_only = ON' : 'SET GLOBAL super_read_only = ON';
 
-export const isWritable = (server: ServerInfo): boolean => !server.readOnly && server.superReadOnly !== true;
-
 export const CONNECTIONS_SQL = 'SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()';
 
 /** Replication to and from the peer, and the server's own threads, are never clients. */

@@ -1,21 +1,19 @@
 import type { CheckReport } from '../types/facts.js';
-import { render } from '../types/finding.js';
+import { reportJson } from './report-json.js';
 
 /** The --json document: stable keys for scripts, one object per run. */
 export function toJsonReport(report: CheckReport): Record<string, unknown> {
   const { verdict, facts } = report;
-  const server = facts.server?.ok ? facts.server.value : undefined;
+  const r = reportJson(report);
   return {
     healthy: verdict.healthy,
-    role: verdict.role,
+    role: r.role,
     target: facts.target,
-    reasons: verdict.reasons.map(render),
-    warnings: verdict.warnings.map(render),
-    checks: verdict.checks,
-    server: server
-      ? { version: server.version, versionComment: server.versionComment, innodbVersion: server.innodbVersion, flavor: server.flavor, serverId: server.serverId, readOnly: server.readOnly, superReadOnly: server.superReadOnly }
-      : null,
-    replication: facts.replication?.ok ? facts.replication.value : null,
+    reasons: r.reasons,
+    warnings: r.warnings,
+    checks: r.checks,
+    server: r.server,
+    replication: r.replication,
     vip: facts.vip ?? null,
     elapsedMs: Math.round(report.elapsedMs * 10) / 10,
   };

@@ -1,5 +1,6 @@
 import type { CheckReport } from '../types/facts.js';
 import { render } from '../types/finding.js';
+import { lagBeyondDelay } from '../verdict/lag.js';
 
 /** Nagios plugin states (monitoring-plugins' convention). */
 export const NAGIOS = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
@@ -13,8 +14,9 @@ export function formatNagios(report: CheckReport, maxLagSeconds: number): { line
   const perf: string[] = [];
   for (const c of facts.replication?.ok ? facts.replication.value : []) {
     const label = c.channel === '' ? 'lag' : `lag_${c.channel.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const lag = lagBeyondDelay(c);
     // Nagios perfdata uses "U" for an unknown value: a NULL lag must not graph as 0.
-    perf.push(`'${label}'=${c.secondsBehind === null ? 'U' : `${Math.max(0, c.secondsBehind - c.sqlDelay)}s`};;${maxLagSeconds}`);
+    perf.push(`'${label}'=${lag === null ? 'U' : `${lag}s`};;${maxLagSeconds}`);
   }
   perf.push(`'time'=${(report.elapsedMs / 1000).toFixed(4)}s;;;0`);
   return { line: `MYSQL ${state} - ${verdict.role} ${facts.target}: ${summary} | ${perf.join(' ')}`, exitCode: NAGIOS[state] };

@@ -1,5 +1,6 @@
 import type { ReplicationChannel } from '../types/replication.js';
 import { finding, type Finding } from '../types/finding.js';
+import { lagBeyondDelay } from './lag.js';
 
 /**
  * IO-thread errors that mean "the source cannot be reached": client-side connect and network
@@ -54,11 +55,10 @@ export function judgeChannel(c: ReplicationChannel, maxLagSeconds: number): Chan
 }
 
 function lagProblems(c: ReplicationChannel, name: string, maxLagSeconds: number): Finding[] {
-  if (c.secondsBehind === null) {
+  const lag = lagBeyondDelay(c);
+  if (lag === null) {
     return [finding('lag-unknown', `${name}: Seconds_Behind is NULL although both threads run; lag cannot be trusted`)];
   }
-  // A deliberately delayed replica reports the delay inside Seconds_Behind; only the excess is lag.
-  const lag = Math.max(0, c.secondsBehind - c.sqlDelay);
   if (lag <= maxLagSeconds) return [];
   const delay = c.sqlDelay > 0 ? ` beyond its configured SQL_Delay of ${c.sqlDelay} s` : '';
   return [finding('lag', `${name}: ${lag} s behind ${sourceOf(c)}${delay} (max ${maxLagSeconds} s)`)];

@@ -7,6 +7,7 @@ import type { ProbeResult } from '../types/facts.js';
 import type { CheckLine, Facts, Verdict } from '../types/facts.js';
 import { judgeChannel } from './channel-fitness.js';
 import { finding, type Finding } from '../types/finding.js';
+import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
 
 /**
  * The role-aware verdict: the one home of the policy that the README's verdict table describes.
@@ -29,19 +30,19 @@ export function evaluate(facts: Facts, policy: Policy): Verdict {
   const role = decideRole(info, facts.vip, policy);
   const reasons: Finding[] = [];
   const warnings: Finding[] = [];
-  const readOnly = info.readOnly || info.superReadOnly === true;
+  const readOnly = isReadOnly(info);
 
   if (role === 'writer' && readOnly) {
     const why = facts.vip?.held ? `holds VIP ${facts.vip.address}` : 'is judged as writer (--role writer)';
     // While the notify handler catches up, read-only is the plan, not a fault: failing now would
     // hand the VIP back and forth until the relay log is applied.
-    if (facts.promoting) warnings.push(finding('promoting', `${why} with ${roText(info)} while the notify handler catches up`));
-    else reasons.push(finding('writer-read-only', `${why} but ${roText(info)}: every write to it fails`));
+    if (facts.promoting) warnings.push(finding('promoting', `${why} with ${readOnlyText(info)} while the notify handler catches up`));
+    else reasons.push(finding('writer-read-only', `${why} but ${readOnlyText(info)}: every write to it fails`));
   }
   if (role === 'standby' && !readOnly && facts.vip) {
     warnings.push(finding('standby-writable', `does not hold VIP ${facts.vip.address} but read_only=OFF: writes that bypass the VIP would diverge`));
   }
-  checks.push({ name: 'read_only', ok: reasons.length === 0, detail: `${roText(info)} (${info.version})` });
+  checks.push({ name: 'read_only', ok: reasons.length === 0, detail: `${readOnlyText(info)} (${info.version})` });
 
   const repl = judgeReplication(facts.replication, policy, role);
   (role === 'standby' ? reasons : warnings).push(...repl.problems);
@@ -66,11 +67,8 @@ function connectFailed(error: DbFailure, facts: Facts, policy: Policy): Verdict 
 function decideRole(info: ServerInfo, vip: Facts['vip'], policy: Policy): Role {
   if (policy.role !== 'auto') return policy.role;
   if (vip) return vip.held ? 'writer' : 'standby';
-  return info.readOnly || info.superReadOnly === true ? 'standby' : 'writer';
+  return isReadOnly(info) ? 'standby' : 'writer';
 }
-
-const roText = (info: ServerInfo): string =>
-  `read_only=${info.readOnly ? 'ON' : 'OFF'}` + (info.superReadOnly === null ? '' : ` super_read_only=${info.superReadOnly ? 'ON' : 'OFF'}`);
 
 interface ReplicationJudgement {
   problems: Finding[];

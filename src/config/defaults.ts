@@ -1,0 +1,32 @@
+/**
+ * Every default of check-mysql, in one place: config/ applies them, --help shows them
+ * (cli/options.ts), and the keepalived linter reasons with them. Times are in seconds.
+ */
+export const DEFAULTS = {
+  /** "localhost" means the Unix socket, as with the mysql client. */
+  host: 'localhost',
+  port: 3306,
+  socket: '/run/mysqld/mysqld.sock',
+  /** When neither --user, an option file, $USER nor the login name gives one. */
+  user: 'root',
+  /** A check's whole deadline: below keepalived's vrrp_script timeout, even at 1 s. */
+  timeoutS: 0.8,
+  maxLagS: 30,
+  role: 'auto',
+  onSaturated: 'healthy',
+  format: 'human',
+  /** The notify handler's lock (see notify/lock-file.ts); checks read it too. */
+  lockFile: '/run/lock/check-mysql-notify.lock',
+
+  listen: '127.0.0.1:9797',
+  intervalS: 1,
+  rise: 2,
+  fall: 2,
+
+  /** A notify run talks to a server that may be busy committing: longer than a check's deadline. */
+  notifyTimeoutS: 5,
+  catchUpTimeoutS: 30,
+  onCatchUpTimeout: 'stay-read-only',
+  /** Beside the connecting user, whose connections --kill-connections leaves alone. */
+  keepUsers: ['root'],
+} as const;
