@@ -20,6 +20,6 @@ export async function renderHelp(command: Command<unknown>, width = 100): Promis
       describe: extra ? `${describe} ${extra}` : describe,
     });
   }
-  const options = (await y.getHelp()).replace(/\s+\[(string|boolean|array)\]/g, '');
+  const options = (await y.getHelp()).replace(/\s*\[(string|boolean|array)\]/g, '');
   return command.epilogue ? `${options}\n\n${command.epilogue()}` : options;
 }
