@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keepalivedMissing } from './keepalived.js';
-import { findBinaries } from './mariadb.js';
+import { keepalivedMissing } from './keepalived/daemon-conf.js';
+import { findBinaries } from './servers/server.js';
 
 export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI?.toLowerCase();

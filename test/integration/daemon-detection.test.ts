@@ -7,7 +7,7 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliRuns, describeRun, REPO_ROOT, runCheck } from '../helpers/cli.js';
+import { assertCliRuns, describeRun, REPO_ROOT, runCheck } from '../helpers/clients/cli.js';
 import {
   DaemonProcess,
   httpGet,
@@ -21,9 +21,9 @@ import {
   waitForTrack,
   type HttpAnswer,
   type Seen,
-} from '../helpers/daemon.js';
-import { makeTempDir, removeTempDir, type Server } from '../helpers/mariadb.js';
-import { startPair, waitForThreads, type Pair } from '../helpers/pair.js';
+} from '../helpers/clients/daemon.js';
+import { makeTempDir, removeTempDir, type Server } from '../helpers/servers/server.js';
+import { startPair, waitForThreads, type Pair } from '../helpers/servers/pair.js';
 import { freePort } from '../helpers/ports.js';
 import { describeWithMariadb } from '../helpers/suite.js';
 

@@ -12,9 +12,9 @@
 // Last, a standby whose replication an SQL error broke: it goes FAULT, and when the writer
 // then dies nobody takes the VIP (an outage, not stale data) until the writer is back.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { assertCliRuns } from '../helpers/cli.js';
-import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e-failover.js';
-import { other, Topology, type TopologyOptions } from '../helpers/e2e-topology.js';
+import { assertCliRuns } from '../helpers/clients/cli.js';
+import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e/failover.js';
+import { other, Topology, type TopologyOptions } from '../helpers/e2e/topology.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
 
 /**

@@ -22,14 +22,14 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN } from './cli.js';
-import { type Ack, missingAcks, Writer, type WriterOptions } from './e2e-client.js';
-import { type NsKeepalived, startNsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, writeSeedCheck, configTest } from './e2e-keepalived.js';
-import { E2E_MYSQL_PORT, NsServer, type SemiSync } from './e2e-mariadb.js';
-import { addNetns, e2eNetnsName, inNetns, ipIn, ipv4Addresses, removeNetns, type NetnsRole } from './e2e-netns.js';
-import { findExecutable, makeTempDir, removeTempDir } from './mariadb.js';
-import { trackPid, untrackPid } from './reaper.js';
-import { waitFor } from './wait.js';
+import { BIN } from '../clients/cli.js';
+import { type Ack, missingAcks, Writer, type WriterOptions } from '../clients/writer.js';
+import { type NsKeepalived, startNsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, writeSeedCheck, configTest } from '../keepalived/examples.js';
+import { E2E_MYSQL_PORT, NsServer, type SemiSync } from '../servers/ns-server.js';
+import { addNetns, e2eNetnsName, inNetns, ipIn, ipv4Addresses, removeNetns, type NetnsRole } from '../netns/bridge.js';
+import { findExecutable, makeTempDir, removeTempDir } from '../servers/server.js';
+import { trackPid, untrackPid } from '../reaper.js';
+import { waitFor } from '../wait.js';
 
 /** TEST-NET-1 (RFC 5737) only, inside the topology's namespaces. */
 export const ADDRESSES = { a: '192.0.2.11', b: '192.0.2.12', client: '192.0.2.50', vip: '192.0.2.100' } as const;

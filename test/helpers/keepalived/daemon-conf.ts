@@ -6,16 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT } from './cli.js';
-import { findKeepalived, KeepalivedProcess } from './keepalived-process.js';
-import { findBinaries } from './mariadb-basics.js';
-import { findIp } from './netns.js';
+import { REPO_ROOT } from '../clients/cli.js';
+import { findKeepalived, KeepalivedProcess } from './process.js';
+import { findBinaries } from '../servers/binaries.js';
+import { findIp } from '../netns/namespace.js';
 
 export const FRESH_GUARD = resolve(REPO_ROOT, 'bin', 'check-mysql-fresh');
 /** TEST-NET-1 (RFC 5737), inside the test's namespace only. */
 export const VIP = '192.0.2.10/24';
 
-export { findKeepalived, type Transition, type VrrpState } from './keepalived-process.js';
+export { findKeepalived, type Transition, type VrrpState } from './process.js';
 
 /** Why these tests cannot run here, or undefined when they can. */
 export function keepalivedMissing(): string | undefined {

@@ -4,7 +4,7 @@ import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { trackDir, untrackDir } from './reaper.js';
+import { trackDir, untrackDir } from '../reaper.js';
 
 export interface Binaries {
   mariadbd: string;

@@ -4,7 +4,7 @@
 // reporting its namespace address to its replicas, optionally with semi-sync replication.
 // The test process talks to it as root over the Unix socket in its temp dir, which works
 // across network namespaces.
-import { inNetns } from './e2e-netns.js';
+import { inNetns } from '../netns/bridge.js';
 import { MariadbdProcess } from './mariadbd.js';
 
 /**

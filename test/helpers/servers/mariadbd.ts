@@ -7,10 +7,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { binaries, makeTempDir, removeTempDir } from './mariadb-basics.js';
-import { trackGroup, trackPid, untrackGroup, untrackPid } from './reaper.js';
+import { binaries, makeTempDir, removeTempDir } from './binaries.js';
+import { trackGroup, trackPid, untrackGroup, untrackPid } from '../reaper.js';
 import { RootSql } from './root-sql.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../wait.js';
 
 const run = promisify(execFile);
 

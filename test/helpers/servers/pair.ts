@@ -1,8 +1,8 @@
 // Two servers in master-master GTID replication, as in production:
 // A is the writer (read_only=OFF), B the standby (read_only=ON).
 import { randomBytes } from 'node:crypto';
-import { startServer, type Server } from './mariadb.js';
-import { waitFor } from './wait.js';
+import { startServer, type Server } from './server.js';
+import { waitFor } from '../wait.js';
 
 export interface Credentials {
   user: string;

@@ -4,10 +4,10 @@
 // /etc/mysql (--no-defaults comes first on every command line; mariadbd.ts).
 import { createConnection, type Connection } from 'mysql2/promise';
 import { MariadbdProcess } from './mariadbd.js';
-import { freePort } from './ports.js';
+import { freePort } from '../ports.js';
 
 export type { Row } from './root-sql.js';
-export { findBinaries, findExecutable, makeTempDir, removeTempDir, type Binaries } from './mariadb-basics.js';
+export { findBinaries, findExecutable, makeTempDir, removeTempDir, type Binaries } from './binaries.js';
 
 export interface ServerOptions {
   serverId: number;

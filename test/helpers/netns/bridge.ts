@@ -10,7 +10,7 @@
 // reaper (test/helpers/reaper.ts) sees to for the processes started in it.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { addTrackedNetns, deleteTrackedNetns, findIp } from './netns.js';
+import { addTrackedNetns, deleteTrackedNetns, findIp } from './namespace.js';
 
 const run = promisify(execFile);
 

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findExecutable } from './mariadb-basics.js';
-import { inNetns } from './e2e-netns.js';
-import { trackGroup, untrackGroup } from './reaper.js';
+import { findExecutable } from '../servers/binaries.js';
+import { inNetns } from '../netns/bridge.js';
+import { trackGroup, untrackGroup } from '../reaper.js';
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 

@@ -8,9 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO_ROOT } from './cli.js';
-import { inNetns } from './e2e-netns.js';
-import { jsonLines } from './json-lines.js';
-import { trackPid, untrackPid } from './reaper.js';
+import { inNetns } from '../netns/bridge.js';
+import { jsonLines } from '../json-lines.js';
+import { trackPid, untrackPid } from '../reaper.js';
 
 export interface WriterOptions {
   netns: string;

@@ -8,8 +8,8 @@ import { request } from 'node:http';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN } from './cli.js';
-import { jsonLines } from './json-lines.js';
-import { trackPid, untrackPid } from './reaper.js';
+import { jsonLines } from '../json-lines.js';
+import { trackPid, untrackPid } from '../reaper.js';
 
 /** One pino line from the daemon's stdout. */
 export interface LogLine {

@@ -6,11 +6,11 @@ import { execFile } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from './cli.js';
-import { inNetns } from './e2e-netns.js';
-import { findKeepalived, KeepalivedProcess } from './keepalived-process.js';
+import { REPO_ROOT } from '../clients/cli.js';
+import { inNetns } from '../netns/bridge.js';
+import { findKeepalived, KeepalivedProcess } from './process.js';
 
-export { readTransitions, type Transition } from './keepalived-process.js';
+export { readTransitions, type Transition } from './process.js';
 
 const run = promisify(execFile);
 
