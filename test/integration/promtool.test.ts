@@ -14,8 +14,10 @@ import { buildCheckConfig, type CheckConfig } from '../../src/config/config.js';
 import { applyCheck, initialState, type TargetState } from '../../src/daemon/hysteresis.js';
 import { connectMysql } from '../../src/db/mysql.js';
 import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
-import { makeTempDir, removeTempDir, type Server } from '../helpers/servers/server.js';
-import { startPair, waitForThreads, type Pair } from '../helpers/servers/pair.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import type { Server } from '../helpers/servers/server.js';
+import { startPair, type Pair } from '../helpers/servers/pair.js';
+import { waitForThreads } from '../helpers/servers/replication.js';
 import { describeNeeding, describeWithMariadb } from '../helpers/suite.js';
 
 const RULES = resolve(__dirname, '..', '..', 'deploy', 'prometheus', 'check-mysql-alerts.yml');

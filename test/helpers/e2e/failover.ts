@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Ack, waitForAckAfter, type Writer } from '../clients/writer.js';
 import { nodePaths, type NodeName } from '../keepalived/examples.js';
-import { other, type Topology } from './topology.js';
+import { other } from './node.js';
+import type { Topology } from './topology.js';
 import { waitFor } from '../wait.js';
 
 export type FailureKind = 'kill-mysqld' | 'stop-mysqld' | 'cut-link' | 'kill-daemon';

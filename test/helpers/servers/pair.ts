@@ -1,13 +1,10 @@
 // Two servers in master-master GTID replication, as in production:
-// A is the writer (read_only=OFF), B the standby (read_only=ON).
-import { randomBytes } from 'node:crypto';
+// A is the writer (read_only=OFF), B the standby (read_only=ON). Also startTwo, which the
+// network-namespace pair (ns-pair.ts) starts its servers with.
+import { newCredentials, type Credentials } from './credentials.js';
+import { replicateFrom, waitForCatchUp, waitForThreads } from './replication.js';
+import type { MariadbdProcess } from './mariadbd.js';
 import { startServer, type Server } from './server.js';
-import { waitFor } from '../wait.js';
-
-export interface Credentials {
-  user: string;
-  password: string;
-}
 
 export interface Pair {
   /** Writer: read_only=OFF, server_id 1. */
@@ -23,10 +20,6 @@ export interface Pair {
 }
 
 export const TEST_SCHEMA = 'checktest';
-
-function secret(): string {
-  return randomBytes(12).toString('hex');
-}
 
 function nodeArgs(offset: number): string[] {
   return ['--auto-increment-increment=2', `--auto-increment-offset=${offset}`];
@@ -46,49 +39,18 @@ async function createUsers(server: Server, check: Credentials, repl: Credentials
   );
 }
 
-export async function replicateFrom(replica: Server, source: Server, repl: Credentials): Promise<void> {
-  await replica.exec(
-    `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${source.port},
-       MASTER_USER='${repl.user}', MASTER_PASSWORD='${repl.password}',
-       MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1`,
-    'START SLAVE',
-  );
-}
-
-/** Both threads of every channel on `server` report Yes. */
-export async function threadsRunning(server: Server): Promise<boolean> {
-  const rows = await server.slaveStatus();
-  return rows.length > 0 && rows.every((r) => r.Slave_IO_Running === 'Yes' && r.Slave_SQL_Running === 'Yes');
-}
-
-export async function waitForThreads(server: Server, timeoutMs = 15_000): Promise<void> {
-  await waitFor(`both replication threads running on server ${server.serverId}`, () => threadsRunning(server), {
-    timeoutMs,
-  });
-}
-
-/** Waits until `replica` has applied everything in `source`'s binlog. */
-export async function waitForCatchUp(replica: Server, source: Server, timeoutMs = 15_000): Promise<void> {
-  const pos = await source.variable('gtid_binlog_pos');
-  const rows = await replica.sql('SELECT MASTER_GTID_WAIT(?, ?) AS r', [pos, timeoutMs / 1000]);
-  if (Number(rows[0]?.r) !== 0) {
-    throw new Error(`server ${replica.serverId} did not reach GTID ${pos} of server ${source.serverId} in ${timeoutMs} ms`);
-  }
-}
-
 /** Waits until each side has applied the other's writes. */
 export async function waitForReplication(pair: Pair, timeoutMs = 15_000): Promise<void> {
   await waitForCatchUp(pair.b, pair.a, timeoutMs);
   await waitForCatchUp(pair.a, pair.b, timeoutMs);
 }
 
-export async function startPair(): Promise<Pair> {
-  const check = { user: 'check', password: secret() };
-  const repl = { user: 'repl', password: secret() };
-  const started = await Promise.allSettled([
-    startServer({ serverId: 1, extraArgs: nodeArgs(1) }),
-    startServer({ serverId: 2, extraArgs: [...nodeArgs(2), '--read-only'] }),
-  ]);
+/**
+ * Starts two servers at once and runs `setup` on them; if either start or the setup fails, the
+ * servers that did start are cleaned up and the first failure is thrown.
+ */
+export async function startTwo<T extends MariadbdProcess>(starts: [Promise<T>, Promise<T>], setup: (a: T, b: T) => Promise<void>): Promise<[T, T]> {
+  const started = await Promise.allSettled(starts);
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const cleanup = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.cleanup()));
@@ -98,21 +60,36 @@ export async function startPair(): Promise<Pair> {
     await cleanup();
     throw (ra?.status === 'rejected' ? ra.reason : rb?.status === 'rejected' ? rb.reason : new Error('no servers'));
   }
-  const pair: Pair = { a: ra.value, b: rb.value, check, repl, schema: TEST_SCHEMA, cleanup };
   try {
-    await Promise.all([createUsers(pair.a, check, repl), createUsers(pair.b, check, repl)]);
-    await replicateFrom(pair.b, pair.a, repl);
-    await replicateFrom(pair.a, pair.b, repl);
-    await pair.a.exec(
-      `CREATE DATABASE ${TEST_SCHEMA}`,
-      `CREATE TABLE ${TEST_SCHEMA}.t (id INT PRIMARY KEY, v INT NOT NULL DEFAULT 0) ENGINE=InnoDB`,
-      `INSERT INTO ${TEST_SCHEMA}.t (id, v) VALUES (1, 0)`,
-    );
-    await Promise.all([waitForThreads(pair.a), waitForThreads(pair.b)]);
-    await waitForReplication(pair);
+    await setup(ra.value, rb.value);
   } catch (err) {
     await cleanup();
     throw err;
   }
-  return pair;
+  return [ra.value, rb.value];
+}
+
+export async function startPair(): Promise<Pair> {
+  const check = newCredentials('check');
+  const repl = newCredentials('repl');
+  const [a, b] = await startTwo([
+    startServer({ serverId: 1, extraArgs: nodeArgs(1) }),
+    startServer({ serverId: 2, extraArgs: [...nodeArgs(2), '--read-only'] }),
+  ], async (a, b) => {
+    await Promise.all([createUsers(a, check, repl), createUsers(b, check, repl)]);
+    await replicateFrom(b, a, repl);
+    await replicateFrom(a, b, repl);
+    await a.exec(
+      `CREATE DATABASE ${TEST_SCHEMA}`,
+      `CREATE TABLE ${TEST_SCHEMA}.t (id INT PRIMARY KEY, v INT NOT NULL DEFAULT 0) ENGINE=InnoDB`,
+      `INSERT INTO ${TEST_SCHEMA}.t (id, v) VALUES (1, 0)`,
+    );
+    await Promise.all([waitForThreads(a), waitForThreads(b)]);
+    await waitForCatchUp(b, a);
+    await waitForCatchUp(a, b);
+  });
+  const cleanup = async (): Promise<void> => {
+    await Promise.all([a.cleanup(), b.cleanup()]);
+  };
+  return { a, b, check, repl, schema: TEST_SCHEMA, cleanup };
 }
