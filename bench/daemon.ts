@@ -11,7 +11,8 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { makeTempDir, removeTempDir, startServer, type Server } from '../test/helpers/mariadb.js';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
+import { startServer, type Server } from '../test/helpers/servers/server.js';
 import { freePort } from '../test/helpers/ports.js';
 
 const ROOT = join(__dirname, '..');

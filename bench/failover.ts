@@ -1,6 +1,6 @@
 // npm run bench:failover [-- --runs N --setups a,b --failures x,y]
 //
-// Failover times on the end-to-end topology (test/helpers/e2e-topology.ts: two namespaces on a
+// Failover times on the end-to-end topology (test/helpers/e2e/topology.ts: two namespaces on a
 // bridge, TEST-NET-1 only, mariadbd master-master, keepalived with the shipped example configs,
 // a client writing through the VIP), N runs per failure, alternating between the nodes: each
 // run fails the VIP holder, measures, repairs it and waits until it has rejoined as a standby.
@@ -13,10 +13,10 @@
 //   daemon-v3  the same with VRRPv3 and advert_int 0.2 (sub-second adverts)
 // Prints min / median / max per setup and failure; figures, not assertions. Run as root.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keepalivedMissing } from '../test/helpers/keepalived.js';
-import { failOver, FAILURES, type FailoverRun, type FailureKind, rejoin, releaseAll, waitWritable } from '../test/helpers/e2e-failover.js';
-import { Topology, type TopologyOptions } from '../test/helpers/e2e-topology.js';
-import type { NodeName } from '../test/helpers/e2e-keepalived.js';
+import { keepalivedMissing } from '../test/helpers/keepalived/process.js';
+import { failOver, FAILURES, type FailoverRun, type FailureKind, rejoin, releaseAll, waitWritable } from '../test/helpers/e2e/failover.js';
+import { Topology, type TopologyOptions } from '../test/helpers/e2e/topology.js';
+import type { NodeName } from '../test/helpers/keepalived/examples.js';
 
 interface Setup {
   label: string;

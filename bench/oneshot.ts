@@ -6,8 +6,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPair } from '../test/helpers/pair.js';
-import { makeTempDir, removeTempDir } from '../test/helpers/mariadb.js';
+import { startPair } from '../test/helpers/servers/pair.js';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const RSS_RUNS = 7;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keepalivedMissing } from './keepalived.js';
-import { findBinaries } from './mariadb.js';
+import { keepalivedMissing } from './keepalived/process.js';
+import { findBinaries } from './servers/binaries.js';
 
 export function inCI(env: NodeJS.ProcessEnv = process.env): boolean {
   const ci = env.CI?.toLowerCase();
@@ -29,7 +29,7 @@ export function describeWithMariadb(name: string, body: () => void): void {
 
 /**
  * describe() for suites that need keepalived, ip, root and MariaDB (here rather than in
- * keepalived.ts, so that the benchmarks can use those helpers without loading vitest).
+ * keepalived/process.ts, so that the benchmarks can use those helpers without loading vitest).
  */
 export function describeWithKeepalived(name: string, body: () => void): void {
   describeNeeding(keepalivedMissing(), name, body);

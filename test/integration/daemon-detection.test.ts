@@ -7,23 +7,14 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliRuns, describeRun, REPO_ROOT, runCheck } from '../helpers/cli.js';
-import {
-  DaemonProcess,
-  httpGet,
-  msSince,
-  now,
-  readOrUndefined,
-  readStatus,
-  recordFile,
-  summarize,
-  waitForContent,
-  waitForTrack,
-  type HttpAnswer,
-  type Seen,
-} from '../helpers/daemon.js';
-import { makeTempDir, removeTempDir, type Server } from '../helpers/mariadb.js';
-import { startPair, waitForThreads, type Pair } from '../helpers/pair.js';
+import { assertCliRuns, describeRun, runCheck } from '../helpers/clients/cli.js';
+import { REPO_ROOT } from '../helpers/repo.js';
+import { DaemonProcess, msSince, now } from '../helpers/clients/daemon.js';
+import { httpGet, readOrUndefined, readStatus, recordFile, summarize, waitForContent, waitForTrack, type HttpAnswer, type Seen } from '../helpers/clients/daemon-outputs.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import type { Server } from '../helpers/servers/server.js';
+import { startPair, type Pair } from '../helpers/servers/pair.js';
+import { waitForThreads } from '../helpers/servers/replication.js';
 import { freePort } from '../helpers/ports.js';
 import { describeWithMariadb } from '../helpers/suite.js';
 

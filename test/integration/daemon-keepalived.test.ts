@@ -9,12 +9,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { assertCliRuns } from '../helpers/cli.js';
-import { DaemonProcess, readOrUndefined, readStatus, waitForTrack } from '../helpers/daemon.js';
-import { type Keepalived, startKeepalived as spawnKeepalived } from '../helpers/keepalived.js';
+import { assertCliRuns } from '../helpers/clients/cli.js';
+import { DaemonProcess } from '../helpers/clients/daemon.js';
+import { readOrUndefined, readStatus, waitForTrack } from '../helpers/clients/daemon-outputs.js';
+import { startKeepalived as spawnKeepalived } from '../helpers/keepalived/daemon-conf.js';
+import type { KeepalivedProcess as Keepalived } from '../helpers/keepalived/process.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
-import { makeTempDir, removeTempDir, startServer, type Server } from '../helpers/mariadb.js';
-import { createNetns, type Netns } from '../helpers/netns.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { startServer, type Server } from '../helpers/servers/server.js';
+import { createNetns, type Netns } from '../helpers/netns/single-host.js';
 import { freePort } from '../helpers/ports.js';
 
 /** keepalived's vrrp_script interval and the daemon's: the bound is 3 of them. */

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer as createMysqlServer } from 'mysql2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, codeOf, describeRun, runCheck } from '../helpers/cli.js';
+import { BIN } from '../helpers/repo.js';
+import { codeOf, describeRun, runCheck } from '../helpers/clients/cli.js';
 
 const servers: { close(): void }[] = [];
 const sockets = new Set<Socket>();

@@ -6,11 +6,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeRun, runCheck } from '../helpers/cli.js';
-import { configTest, EXAMPLE, examplePath, NODES, type NotifyMode, renderExample, VARIANTS, writeRecorder } from '../helpers/e2e-keepalived.js';
-import { addNetns, e2eNetnsName, ipIn, removeNetns } from '../helpers/e2e-netns.js';
+import { describeRun, runCheck } from '../helpers/clients/cli.js';
+import { configTest } from '../helpers/keepalived/process.js';
+import { EXAMPLE, examplePath, NODES, type NotifyMode, renderExample, VARIANTS } from '../helpers/keepalived/examples.js';
+import { writeRecorder } from '../helpers/keepalived/recorder.js';
+import { addNetns, ipIn, removeNetns } from '../helpers/netns/namespace.js';
+import { e2eNetnsName } from '../helpers/netns/bridge.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
-import { makeTempDir, removeTempDir } from '../helpers/mariadb.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const FILES = VARIANTS.flatMap((variant) => NODES.map((node) => ({ name: `${variant}/node-${node}.conf`, variant, node, file: examplePath(variant, node) })));
 const NOTIFY = `notify "/usr/bin/node /opt/check-mysql/bin/check-mysql notify --defaults-file=/etc/check-mysql/notify.cnf --vip 192.0.2.100"`;

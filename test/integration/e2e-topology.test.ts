@@ -6,15 +6,16 @@
 // with async replication (the seed's setup), and the daemon (track file + freshness guard)
 // over unicast VRRP with semi-synchronous replication.
 //
-// The failures, each inflicted on the VIP holder while the client writes (e2e-failover.ts):
+// The failures, each inflicted on the VIP holder while the client writes (helpers/e2e/failover.ts):
 // SIGSTOP and kill -9 of mysqld, a network cut, kill -9 of the daemon; each repaired
 // afterwards, after which the old holder must rejoin read-only without taking the VIP back.
 // Last, a standby whose replication an SQL error broke: it goes FAULT, and when the writer
 // then dies nobody takes the VIP (an outage, not stale data) until the writer is back.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { assertCliRuns } from '../helpers/cli.js';
-import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e-failover.js';
-import { other, Topology, type TopologyOptions } from '../helpers/e2e-topology.js';
+import { assertCliRuns } from '../helpers/clients/cli.js';
+import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e/failover.js';
+import { other } from '../helpers/e2e/node.js';
+import { Topology, type TopologyOptions } from '../helpers/e2e/topology.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
 
 /**

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 import { trackDir, trackPid, untrackDir, untrackPid } from '../helpers/reaper.js';
 import { waitFor } from '../helpers/wait.js';
 import { describeNeeding } from '../helpers/suite.js';

@@ -7,9 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, codeOf, runCheck } from '../helpers/cli.js';
-import type { Server } from '../helpers/mariadb.js';
-import { startPair, waitForReplication, type Pair } from '../helpers/pair.js';
+import { BIN } from '../helpers/repo.js';
+import { codeOf, runCheck } from '../helpers/clients/cli.js';
+import type { Server } from '../helpers/servers/server.js';
+import { startPair, waitForReplication, type Pair } from '../helpers/servers/pair.js';
 import { describeWithMariadb } from '../helpers/suite.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -15,8 +15,10 @@ import { applyCheck, initialState } from '../../src/daemon/hysteresis.js';
 import type { TargetState } from '../../src/types/target-state.js';
 import { connectMysql } from '../../src/db/mysql.js';
 import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
-import { makeTempDir, removeTempDir, type Server } from '../helpers/mariadb.js';
-import { startPair, waitForThreads, type Pair } from '../helpers/pair.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import type { Server } from '../helpers/servers/server.js';
+import { startPair, type Pair } from '../helpers/servers/pair.js';
+import { waitForThreads } from '../helpers/servers/replication.js';
 import { describeNeeding, describeWithMariadb } from '../helpers/suite.js';
 
 const RULES = resolve(__dirname, '..', '..', 'deploy', 'prometheus', 'check-mysql-alerts.yml');

@@ -1,5 +1,5 @@
-// SQL as root over a test server's Unix socket: what both the loopback harness (mariadb.ts) and
-// the network-namespace one (e2e-mariadb.ts) give their tests.
+// SQL as root over a test server's Unix socket: what both the loopback server (server.ts) and
+// the network-namespace one (ns-server.ts) give their tests.
 import { createConnection, type Connection } from 'mysql2/promise';
 
 export type Row = Record<string, unknown>;

@@ -2,45 +2,58 @@
 // foreground with its console log captured, in its own process group (tracked by the reaper,
 // with the config path as the marker that keepalived and its VRRP child both carry), and
 // stopped with SIGTERM, escalating to SIGKILL of only the processes that still run our config.
-// What the config's notify recorder writes is read back as Transitions.
-import { spawn, type ChildProcess } from 'node:child_process';
+// What the config's notify recorder (recorder.ts) writes is read back as Transitions. Also
+// `keepalived -t` (config test), and whether this machine can run keepalived suites at all.
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findExecutable } from './mariadb-basics.js';
-import { inNetns } from './e2e-netns.js';
-import { trackGroup, untrackGroup } from './reaper.js';
+import { promisify } from 'node:util';
+import { findExecutable } from '../executables.js';
+import { findIp, inNetns } from '../netns/namespace.js';
+import { trackGroup, untrackGroup } from '../reaper.js';
+import { findBinaries } from '../servers/binaries.js';
+import { readTransitions, recorderPaths, type Transition, type VrrpState } from './recorder.js';
 
-export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
-
-/** One line of a notify recorder: "EPOCH_MS TYPE NAME STATE PRIORITY". */
-export interface Transition {
-  /** Epoch ms, taken by the recorder when keepalived ran it. */
-  at: number;
-  type: string;
-  name: string;
-  state: VrrpState;
-  priority: number;
-}
-
-/** The recorder's lines, in time order (keepalived may run notify scripts out of order). */
-export function readTransitions(statesFile: string): Transition[] {
-  let text = '';
-  try {
-    text = readFileSync(statesFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .map((l) => /^(\d{13}) (\S+) (\S+) (MASTER|BACKUP|FAULT|STOP|DELETED) (\d+)$/.exec(l.trim()))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ at: Number(m[1]), type: m[2] as string, name: m[3] as string, state: m[4] as VrrpState, priority: Number(m[5]) }))
-    .sort((x, y) => x.at - y.at);
-}
+const run = promisify(execFile);
 
 export function findKeepalived(): string | undefined {
   return findExecutable('keepalived');
+}
+
+/** Why keepalived suites cannot run here, or undefined when they can. */
+export function keepalivedMissing(): string | undefined {
+  const mariadb = findBinaries();
+  if (typeof mariadb === 'string') return mariadb;
+  if (!findKeepalived()) return 'keepalived not found (apt-get install keepalived)';
+  if (!findIp()) return 'ip not found (apt-get install iproute2)';
+  if (process.getuid?.() !== 0) return 'network namespaces need root';
+  if (spawnSync('date', ['+%s%3N'], { encoding: 'utf8' }).stdout?.trim().length !== 13) return 'date +%s%3N (GNU coreutils) is needed by the notify script';
+  return undefined;
+}
+
+export interface ConfigTest {
+  code: number;
+  /** keepalived's messages (it reports on stderr), trimmed. */
+  output: string;
+}
+
+/**
+ * `keepalived -t -f FILE` (2.2.7: --config-test[=LOG_FILE], report on stderr, exit 0 when the
+ * file is clean). It checks that the interface exists and that script executables are there
+ * and secure, so run it in the namespace the config is for (`netns`).
+ */
+export async function configTest(file: string, netns?: string): Promise<ConfigTest> {
+  const keepalived = findKeepalived();
+  if (!keepalived) throw new Error('keepalived not found');
+  const [command, args] = netns ? inNetns(netns, keepalived, ['-t', '-f', file]) : [keepalived, ['-t', '-f', file]];
+  try {
+    const { stdout, stderr } = await run(command, args, { timeout: 10_000 });
+    return { code: 0, output: `${stdout}${stderr}`.trim() };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() };
+  }
 }
 
 export class KeepalivedProcess {
@@ -48,10 +61,12 @@ export class KeepalivedProcess {
   private output = '';
   private done = false;
   private readonly exited: Promise<void>;
+  private readonly statesFile: string;
 
-  private constructor(child: ChildProcess, readonly netns: string, readonly conf: string, readonly dir: string, private readonly statesFile: string) {
+  private constructor(child: ChildProcess, readonly netns: string, readonly conf: string, readonly dir: string) {
     if (child.pid === undefined) throw new Error('keepalived did not start');
     this.pid = child.pid;
+    this.statesFile = recorderPaths(dir).statesFile;
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
     this.exited = new Promise((done) =>
@@ -64,11 +79,11 @@ export class KeepalivedProcess {
   }
 
   /**
-   * Starts keepalived on `conf` in `netns`, its pid files in `dir`; resolves once it logs
-   * "Startup complete" (config loaded, VRRP child running). `statesFile` is where the config's
-   * notify recorder appends its lines.
+   * Starts keepalived on `conf` in `netns`, its pid files and the states file of the config's
+   * notify recorder (recorder.ts) in `dir`; resolves once it logs "Startup complete" (config
+   * loaded, VRRP child running).
    */
-  static async start(netns: string, conf: string, dir: string, statesFile: string): Promise<KeepalivedProcess> {
+  static async start(netns: string, conf: string, dir: string): Promise<KeepalivedProcess> {
     const keepalived = findKeepalived();
     if (!keepalived) throw new Error('keepalived not found (apt-get install keepalived)');
     const [command, args] = inNetns(netns, keepalived, [
@@ -77,7 +92,7 @@ export class KeepalivedProcess {
     ]);
     const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid !== undefined) trackGroup(child.pid, conf);
-    const ka = new KeepalivedProcess(child, netns, conf, dir, statesFile);
+    const ka = new KeepalivedProcess(child, netns, conf, dir);
     try {
       await ka.waitForLog(/Startup complete/, 10_000);
     } catch (err) {

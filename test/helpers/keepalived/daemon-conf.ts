@@ -1,33 +1,17 @@
 // Real keepalived (2.2.x) in a network namespace of the test's own, configured as an operator
 // would pair it with the check-mysql daemon: a track_file on the daemon's track file (weight 0,
 // init_file 1 overwrite) and a vrrp_script running bin/check-mysql-fresh on its status file
-// (weight 0, init_fail). A generic notify script appends "EPOCH_MS STATE" to a file, which is
-// how the tests read keepalived's state transitions.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+// (weight 0, init_fail). Its generic notify is the recorder (recorder.ts), which is how the
+// tests read keepalived's state transitions.
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT } from './cli.js';
-import { findKeepalived, KeepalivedProcess } from './keepalived-process.js';
-import { findBinaries } from './mariadb-basics.js';
-import { findIp } from './netns.js';
+import { REPO_ROOT } from '../repo.js';
+import { KeepalivedProcess } from './process.js';
+import { recorderPaths, writeRecorder } from './recorder.js';
 
 export const FRESH_GUARD = resolve(REPO_ROOT, 'bin', 'check-mysql-fresh');
 /** TEST-NET-1 (RFC 5737), inside the test's namespace only. */
 export const VIP = '192.0.2.10/24';
-
-export { findKeepalived, type Transition, type VrrpState } from './keepalived-process.js';
-
-/** Why these tests cannot run here, or undefined when they can. */
-export function keepalivedMissing(): string | undefined {
-  const mariadb = findBinaries();
-  if (typeof mariadb === 'string') return mariadb;
-  if (!findKeepalived()) return 'keepalived not found (apt-get install keepalived)';
-  if (!findIp()) return 'ip not found (apt-get install iproute2)';
-  if (process.getuid?.() !== 0) return 'network namespaces need root';
-  if (spawnSync('date', ['+%s%3N'], { encoding: 'utf8' }).stdout?.trim().length !== 13) return 'date +%s%3N (GNU coreutils) is needed by the notify script';
-  return undefined;
-}
-
 
 export interface KeepalivedFiles {
   /** The daemon's track file (keepalived's track_file). */
@@ -94,19 +78,10 @@ vrrp_instance VI_1 {
 `;
 }
 
-/** keepalived with keepalivedConfig(opts) in opts.netns; its notify script records states. */
-export type Keepalived = KeepalivedProcess;
-
-/** Writes the config and the notify script into opts.dir, then starts keepalived. */
-export async function startKeepalived(opts: KeepalivedOptions): Promise<Keepalived> {
-  if (!findKeepalived() || !findIp()) throw new Error(keepalivedMissing() ?? 'keepalived or ip missing');
-  const statesFile = join(opts.dir, 'states');
-  const notify = join(opts.dir, 'notify.sh');
+/** Writes the config and the notify recorder into opts.dir, then starts keepalived in opts.netns. */
+export async function startKeepalived(opts: KeepalivedOptions): Promise<KeepalivedProcess> {
   const conf = join(opts.dir, 'keepalived.conf');
-  // Generic notify: TYPE NAME STATE PRIORITY.
-  writeFileSync(notify, `#!/bin/sh\necho "$(date +%s%3N) $1 $2 $3 $4" >> '${statesFile}'\n`);
-  chmodSync(notify, 0o755);
-  writeFileSync(statesFile, '');
-  writeFileSync(conf, keepalivedConfig({ ...opts, iface: opts.iface, notify }));
-  return KeepalivedProcess.start(opts.netns, conf, opts.dir, statesFile);
+  writeRecorder(opts.dir);
+  writeFileSync(conf, keepalivedConfig({ ...opts, notify: recorderPaths(opts.dir).recorder }));
+  return KeepalivedProcess.start(opts.netns, conf, opts.dir);
 }

@@ -3,11 +3,8 @@
 // free port (never 3306) and on a socket in that dir, and never reads
 // /etc/mysql (--no-defaults comes first on every command line; mariadbd.ts).
 import { createConnection, type Connection } from 'mysql2/promise';
+import { freePort } from '../ports.js';
 import { MariadbdProcess } from './mariadbd.js';
-import { freePort } from './ports.js';
-
-export type { Row } from './root-sql.js';
-export { findBinaries, findExecutable, makeTempDir, removeTempDir, type Binaries } from './mariadb-basics.js';
 
 export interface ServerOptions {
   serverId: number;
@@ -20,7 +17,7 @@ export class Server extends MariadbdProcess {
 
   static async start(opts: ServerOptions): Promise<Server> {
     const port = await freePort();
-    return MariadbdProcess.boot((dir) => new Server(dir, { ...opts, port, bindAddress: '127.0.0.1' }));
+    return MariadbdProcess.boot((dir) => new Server(dir, { ...opts, port, bindAddress: '127.0.0.1', host: '127.0.0.1' }));
   }
 
   protected get where(): string {
@@ -33,7 +30,7 @@ export class Server extends MariadbdProcess {
    */
   async connect(auth?: { user: string; password: string }): Promise<Connection> {
     const conn = auth
-      ? await createConnection({ host: '127.0.0.1', port: this.port, ...auth })
+      ? await createConnection({ host: this.host, port: this.port, ...auth })
       : await createConnection({ socketPath: this.socket, user: 'root', password: '' });
     this.extraConns.add(conn);
     conn.on('error', () => this.extraConns.delete(conn));

@@ -5,10 +5,11 @@
 // failed node is repaired and must rejoin as a read-only standby without taking the VIP back.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Ack, waitForAckAfter, type Writer } from './e2e-client.js';
-import { nodePaths, type NodeName } from './e2e-keepalived.js';
-import { other, type Topology } from './e2e-topology.js';
-import { waitFor } from './wait.js';
+import { type Ack, waitForAckAfter, type Writer } from '../clients/writer.js';
+import { nodePaths, type NodeName } from '../keepalived/examples.js';
+import { other } from './node.js';
+import type { Topology } from './topology.js';
+import { waitFor } from '../wait.js';
 
 export type FailureKind = 'kill-mysqld' | 'stop-mysqld' | 'cut-link' | 'kill-daemon';
 

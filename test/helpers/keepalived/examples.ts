@@ -1,18 +1,11 @@
 // keepalived for the end-to-end topology, configured from the shipped examples
 // (examples/keepalived/VARIANT/node-X.conf) with only names, addresses and paths substituted,
-// so what the tests prove is what an operator installs. Also `keepalived -t` (config test) of
-// those files, and a runner for keepalived inside a host namespace.
-import { execFile } from 'node:child_process';
+// so what the tests prove is what an operator installs; and the seed's check, the failover
+// benchmark's baseline.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { REPO_ROOT } from './cli.js';
-import { inNetns } from './e2e-netns.js';
-import { findKeepalived, KeepalivedProcess } from './keepalived-process.js';
-
-export { readTransitions, type Transition } from './keepalived-process.js';
-
-const run = promisify(execFile);
+import { REPO_ROOT } from '../repo.js';
+import { recorderPaths } from './recorder.js';
 
 export const EXAMPLES_DIR = resolve(REPO_ROOT, 'examples', 'keepalived');
 export type Variant = 'oneshot' | 'daemon';
@@ -39,8 +32,8 @@ export function examplePath(variant: Variant, node: NodeName): string {
 /**
  * How keepalived's generic notify line is rendered:
  *  - none: removed (keepalived then runs no notify at all);
- *  - record: replaced by a recorder that appends "EPOCH_MS TYPE NAME STATE PRIORITY" to
- *    `statesFile` (how tests read keepalived's transitions);
+ *  - record: replaced by the recorder (recorder.ts), which appends "EPOCH_MS TYPE NAME STATE
+ *    PRIORITY" to `statesFile` (how tests read keepalived's transitions);
  *  - example: the example's own command (paths substituted, plus --no-syslog, --log-file and
  *    --lock-file in the node's dir), run through the same recorder, its stdout and stderr
  *    appended to `notifyLog` (keepalived itself sends them to /dev/null).
@@ -77,9 +70,7 @@ export function nodePaths(dir: string) {
     runDir: join(dir, 'run'),
     trackFile: join(dir, 'run', 'db1.track'),
     statusFile: join(dir, 'run', 'db1.json'),
-    statesFile: join(dir, 'states'),
-    recorder: join(dir, 'notify-recorder.sh'),
-    notifyLog: join(dir, 'notify.log'),
+    ...recorderPaths(dir),
     notifyLock: join(dir, 'notify.lock'),
     checkLog: join(dir, 'check.log'),
     seedCheck: join(dir, 'seed-check.sh'),
@@ -166,60 +157,6 @@ export function renderExample(o: RenderOptions): string {
 }
 
 /**
- * The notify recorder: appends "EPOCH_MS TYPE NAME STATE PRIORITY" to the states file, then
- * (when a command precedes keepalived's four arguments) runs that command, appending its
- * output and exit code to `notifyLog`.
- */
-export function writeRecorder(dir: string): void {
-  const p = nodePaths(dir);
-  writeFileSync(p.statesFile, '');
-  writeFileSync(
-    p.recorder,
-    [
-      '#!/bin/sh',
-      '# notify recorder: keepalived appends TYPE NAME STATE PRIORITY to whatever precedes them.',
-      'n=$#',
-      '[ "$n" -ge 4 ] || exit 1',
-      'eval "type=\\${$((n - 3))} name=\\${$((n - 2))} state=\\${$((n - 1))} prio=\\${$n}"',
-      `echo "$(date +%s%3N) $type $name $state $prio" >> '${p.statesFile}'`,
-      'if [ $# -gt 4 ]; then',
-      `  echo "$(date +%s%3N) run: $*" >> '${p.notifyLog}'`,
-      `  "$@" >> '${p.notifyLog}' 2>&1`,
-      '  rc=$?',
-      `  echo "$(date +%s%3N) exit $rc" >> '${p.notifyLog}'`,
-      '  exit $rc',
-      'fi',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(p.recorder, 0o755);
-}
-
-export interface ConfigTest {
-  code: number;
-  /** keepalived's messages (it reports on stderr), trimmed. */
-  output: string;
-}
-
-/**
- * `keepalived -t -f FILE` (2.2.7: --config-test[=LOG_FILE], report on stderr, exit 0 when the
- * file is clean). It checks that the interface exists and that script executables are there
- * and secure, so run it in the namespace the config is for (`netns`).
- */
-export async function configTest(file: string, netns?: string): Promise<ConfigTest> {
-  const keepalived = findKeepalived();
-  if (!keepalived) throw new Error('keepalived not found');
-  const [command, args] = netns ? inNetns(netns, keepalived, ['-t', '-f', file]) : [keepalived, ['-t', '-f', file]];
-  try {
-    const { stdout, stderr } = await run(command, args, { timeout: 10_000 });
-    return { code: 0, output: `${stdout}${stderr}`.trim() };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() };
-  }
-}
-
-/**
  * The seed's health check, as the failover benchmark's baseline: a plain connect + SELECT 1 with
  * the mariadb client (no deadline of its own: keepalived's `timeout` kills it), as the
  * homemade checkMySQL.py scripts do.
@@ -228,12 +165,4 @@ export function writeSeedCheck(dir: string, client: string): void {
   const p = nodePaths(dir);
   writeFileSync(p.seedCheck, `#!/bin/sh\nexec ${client} --defaults-file=${p.myCnf} -N -e 'SELECT 1' >/dev/null 2>&1\n`);
   chmodSync(p.seedCheck, 0o755);
-}
-
-/** keepalived running a rendered config in a host namespace; states from its notify recorder. */
-export type NsKeepalived = KeepalivedProcess;
-
-/** Starts keepalived on `conf` in `netns`; resolves once it logs "Startup complete". */
-export function startNsKeepalived(netns: string, conf: string, dir: string): Promise<NsKeepalived> {
-  return KeepalivedProcess.start(netns, conf, dir, nodePaths(dir).statesFile);
 }

@@ -3,45 +3,36 @@
 //
 //   cme-<pid>-a       eth0 192.0.2.11/24   mariadbd (server_id 1) + keepalived (+ daemon)
 //   cme-<pid>-b       eth0 192.0.2.12/24   mariadbd (server_id 2) + keepalived (+ daemon)
-//   cme-<pid>-client  eth0 192.0.2.50/24   the writer (test/helpers/e2e-client.ts)
+//   cme-<pid>-client  eth0 192.0.2.50/24   the writer (clients/writer.ts)
 //   cme-<pid>-br      br0, a Linux bridge with ports va, vb, vclient: the other ends of the
 //                     veth pairs whose eth0 ends sit in the three namespaces above
 //   VIP 192.0.2.100/24, moved between a and b by keepalived (VRRP id 51, multicast or unicast)
 //
-// mariadbd listens on 0.0.0.0:13306 inside its own namespace (so the host address and the
-// VIP both reach it), in master-master GTID replication over the bridge; both start
-// read_only=ON, and making the VIP holder writable is the notify handler's job (with
-// notify: 'example'). keepalived runs the example configs from
-// examples/keepalived/ with names, addresses and paths substituted (e2e-keepalived.ts).
+// The network is netns/bridge.ts's. mariadbd listens on 0.0.0.0:13306 inside its own namespace
+// (so the host address and the VIP both reach it), in master-master GTID replication over the
+// bridge (servers/ns-pair.ts); both start read_only=ON, and making the VIP holder writable is
+// the notify handler's job (with notify: 'example'). keepalived runs the example configs from
+// examples/keepalived/ with names, addresses and paths substituted (keepalived/examples.ts).
 //
-// Cleanup, however the test ends: cleanup() (afterAll); the reaper's and e2e-netns's process
-// exit hooks; their detached watchdogs for a SIGKILLed runner. Only processes started here, by
-// pid (checked against their command line), are ever killed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+// Cleanup, however the test ends: cleanup() (afterAll); the reaper's and netns/namespace.ts's
+// process exit hooks; their detached watchdogs for a SIGKILLed runner. Only processes started
+// here, by pid (checked against their command line), are ever killed.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN } from './cli.js';
-import { type Ack, missingAcks, Writer, type WriterOptions } from './e2e-client.js';
-import { type NsKeepalived, startNsKeepalived, nodePaths, type NodeName, type NotifyMode, renderExample, type Variant, writeRecorder, writeSeedCheck, configTest } from './e2e-keepalived.js';
-import { E2E_MYSQL_PORT, NsServer, type SemiSync } from './e2e-mariadb.js';
-import { addNetns, e2eNetnsName, inNetns, ipIn, ipv4Addresses, removeNetns, type NetnsRole } from './e2e-netns.js';
-import { findExecutable, makeTempDir, removeTempDir } from './mariadb.js';
-import { trackPid, untrackPid } from './reaper.js';
-import { waitFor } from './wait.js';
+import { type Ack, missingAcks, Writer, type WriterOptions } from '../clients/writer.js';
+import type { NodeName, NotifyMode, Variant } from '../keepalived/examples.js';
+import { KeepalivedProcess } from '../keepalived/process.js';
+import { createBridge, e2eNetnsName, IFACE, type NetnsRole } from '../netns/bridge.js';
+import { ipIn, ipv4Addresses, removeNetns } from '../netns/namespace.js';
+import { newCredentials } from '../servers/credentials.js';
+import { startNsPair, WRITES_TABLE } from '../servers/ns-pair.js';
+import { E2E_MYSQL_PORT, type SemiSync } from '../servers/ns-server.js';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
+import { daemonRunning, describeNode, type Node, other, startNodeDaemon, writeKeepalivedConf, writeOptionFiles } from './node.js';
 
 /** TEST-NET-1 (RFC 5737) only, inside the topology's namespaces. */
 export const ADDRESSES = { a: '192.0.2.11', b: '192.0.2.12', client: '192.0.2.50', vip: '192.0.2.100' } as const;
-export const PREFIX = 24;
-export const IFACE = 'eth0';
-export const SCHEMA = 'e2e';
-export const WRITES_TABLE = `${SCHEMA}.writes`;
-
-export interface Credentials {
-  user: string;
-  password: string;
-}
 
 export interface TopologyOptions {
   /** Which example files keepalived runs: the one-shot check, or the daemon's track file + guard. */
@@ -57,50 +48,25 @@ export interface TopologyOptions {
   advertIntS?: number;
 }
 
-export interface Node {
-  name: NodeName;
-  netns: string;
-  address: string;
-  dir: string;
-  server: NsServer;
-  conf: string;
-  keepalived?: NsKeepalived;
-  /** The check-mysql daemon (daemon variant only). */
-  daemon?: ChildProcess;
-}
-
 export interface VipSample {
   /** Epoch ms when the sample was taken. */
   at: number;
   holders: NodeName[];
 }
 
-const daemonRunning = (n: Node): boolean => n.daemon !== undefined && n.daemon.exitCode === null && n.daemon.signalCode === null;
-
-function mariadbClient(): string {
-  const found = findExecutable('mariadb') ?? findExecutable('mysql');
-  if (!found) throw new Error('the mariadb client is not installed (apt-get install mariadb-client)');
-  return found;
-}
-
-const secret = (): string => randomBytes(12).toString('hex');
-const OTHER: Record<NodeName, NodeName> = { a: 'b', b: 'a' };
-export const other = (n: NodeName): NodeName => OTHER[n];
-
 let live = false;
 
 export class Topology {
   readonly names: Record<NetnsRole, string>;
   readonly nodes = {} as Record<NodeName, Node>;
-  readonly check: Credentials = { user: 'check', password: secret() };
-  readonly notify: Credentials = { user: 'notify', password: secret() };
-  readonly repl: Credentials = { user: 'repl', password: secret() };
-  readonly app: Credentials = { user: 'app', password: secret() };
+  readonly check = newCredentials('check');
+  readonly notify = newCredentials('notify');
+  readonly repl = newCredentials('repl');
+  readonly app = newCredentials('app');
   dir = '';
   /** Epoch ms just before keepalived was spawned on both nodes. */
   keepalivedStartedAt = 0;
   private readonly writers: Writer[] = [];
-  private readonly created: string[] = [];
   private cleaned = false;
 
   private constructor(readonly opts: Required<Omit<TopologyOptions, 'semiSync'>> & { semiSync?: SemiSync }) {
@@ -118,7 +84,7 @@ export class Topology {
     const t = new Topology({ vrrp: 'multicast', notify: 'record', check: 'check-mysql', advertIntS: 1, ...options });
     try {
       t.dir = await makeTempDir();
-      await t.network();
+      await createBridge(t.names, ADDRESSES);
       await t.databases();
       await t.startKeepalived();
     } catch (err) {
@@ -129,113 +95,30 @@ export class Topology {
     return t;
   }
 
-  private async network(): Promise<void> {
-    const { br } = this.names;
-    for (const role of ['br', 'a', 'b', 'client'] as const) {
-      this.created.push(this.names[role]);
-      await addNetns(this.names[role]);
-    }
-    await ipIn(br, 'link', 'add', 'br0', 'type', 'bridge');
-    await ipIn(br, 'link', 'set', 'br0', 'up');
-    for (const role of ['a', 'b', 'client'] as const) {
-      const ns = this.names[role];
-      const port = `v${role}`;
-      await ipIn(br, 'link', 'add', port, 'type', 'veth', 'peer', 'name', IFACE, 'netns', ns);
-      await ipIn(br, 'link', 'set', port, 'master', 'br0');
-      await ipIn(br, 'link', 'set', port, 'up');
-      await ipIn(ns, 'addr', 'add', `${ADDRESSES[role]}/${PREFIX}`, 'dev', IFACE);
-      await ipIn(ns, 'link', 'set', IFACE, 'up');
-    }
-  }
-
   private async databases(): Promise<void> {
-    const { semiSync } = this.opts;
-    const servers = await Promise.allSettled((['a', 'b'] as const).map((name, i) =>
-      NsServer.start({
-        netns: this.names[name], serverId: i + 1, address: ADDRESSES[name], ...(semiSync ? { semiSync } : {}),
-        extraArgs: ['--read-only', '--auto-increment-increment=2', `--auto-increment-offset=${i + 1}`],
-      }),
-    ));
-    for (const [i, name] of (['a', 'b'] as const).entries()) {
-      const s = servers[i];
-      if (s?.status !== 'fulfilled') continue;
+    const { a, b } = this.names;
+    const { check, notify, repl, app } = this;
+    const servers = await startNsPair({ netns: { a, b }, addresses: ADDRESSES, users: { check, notify, repl, app }, ...(this.opts.semiSync ? { semiSync: this.opts.semiSync } : {}) });
+    for (const name of ['a', 'b'] as const) {
       const dir = join(this.dir, name);
       mkdirSync(join(dir, 'etc'), { recursive: true, mode: 0o700 });
       mkdirSync(join(dir, 'run'), { recursive: true, mode: 0o755 });
-      this.nodes[name] = { name, netns: this.names[name], address: ADDRESSES[name], dir, server: s.value, conf: join(dir, 'keepalived.conf') };
+      this.nodes[name] = { name, netns: this.names[name], address: ADDRESSES[name], dir, server: servers[name], conf: join(dir, 'keepalived.conf') };
+      writeOptionFiles(this.nodes[name], this.check, this.notify);
     }
-    const failed = servers.find((s) => s.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-
-    const { a, b } = this.nodes;
-    await Promise.all([a, b].map((n) => this.createUsers(n.server)));
-    await Promise.all([a, b].map((n) => this.writeOptionFiles(n)));
-    await this.replicate(a.server, b.server);
-    await this.replicate(b.server, a.server);
-    await a.server.exec(
-      `CREATE DATABASE ${SCHEMA}`,
-      `CREATE TABLE ${WRITES_TABLE} (seq INT PRIMARY KEY, server_id INT NOT NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB`,
-    );
-    await waitFor('replication threads running on both nodes', async () => (await this.threadsRunning(a.server)) && (await this.threadsRunning(b.server)), { timeoutMs: 20_000 });
-    await waitFor(`${WRITES_TABLE} on node b`, async () => (await b.server.sql(`SHOW TABLES FROM ${SCHEMA}`)).length === 1, { timeoutMs: 10_000 });
-  }
-
-  /** Users exist on both nodes, outside the binlogs (sql_log_bin=0). */
-  private async createUsers(s: NsServer): Promise<void> {
-    const net = '192.0.2.%';
-    await s.exec(
-      'SET SESSION sql_log_bin=0',
-      `CREATE USER '${this.repl.user}'@'${net}' IDENTIFIED BY '${this.repl.password}'`,
-      `GRANT REPLICATION SLAVE ON *.* TO '${this.repl.user}'@'${net}'`,
-      `CREATE USER '${this.check.user}'@'localhost' IDENTIFIED BY '${this.check.password}'`,
-      `GRANT SLAVE MONITOR ON *.* TO '${this.check.user}'@'localhost'`,
-      // The notify handler's grants, as in test/integration/notify.test.ts (MariaDB 10.11).
-      `CREATE USER '${this.notify.user}'@'localhost' IDENTIFIED BY '${this.notify.password}'`,
-      `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${this.notify.user}'@'localhost'`,
-      // The application: no READ_ONLY ADMIN, so read_only=ON refuses its writes.
-      `CREATE USER '${this.app.user}'@'${net}' IDENTIFIED BY '${this.app.password}'`,
-      `GRANT SELECT, INSERT ON ${SCHEMA}.* TO '${this.app.user}'@'${net}'`,
-      'SET SESSION sql_log_bin=1',
-    );
-  }
-
-  /** /etc/check-mysql/{my,notify}.cnf of the examples, for this node's socket. */
-  private writeOptionFiles(n: Node): void {
-    const p = nodePaths(n.dir);
-    const cnf = (c: Credentials) => `[client]\nuser = ${c.user}\npassword = ${c.password}\nsocket = ${n.server.socket}\n`;
-    writeFileSync(p.myCnf, cnf(this.check), { mode: 0o600 });
-    writeFileSync(p.notifyCnf, cnf(this.notify), { mode: 0o600 });
-  }
-
-  private async replicate(replica: NsServer, source: NsServer): Promise<void> {
-    await replica.exec(
-      `CHANGE MASTER TO MASTER_HOST='${source.address}', MASTER_PORT=${E2E_MYSQL_PORT},
-         MASTER_USER='${this.repl.user}', MASTER_PASSWORD='${this.repl.password}',
-         MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1`,
-      'START SLAVE',
-    );
-  }
-
-  private async threadsRunning(s: NsServer): Promise<boolean> {
-    const rows = await s.slaveStatus();
-    return rows.length > 0 && rows.every((r) => r.Slave_IO_Running === 'Yes' && r.Slave_SQL_Running === 'Yes');
   }
 
   /** Renders the example configs, checks them with `keepalived -t` in place, starts keepalived. */
   private async startKeepalived(): Promise<void> {
     const nodes = [this.nodes.a, this.nodes.b];
+    const { variant, vrrp, notify, check, advertIntS } = this.opts;
     for (const n of nodes) {
-      writeRecorder(n.dir);
-      if (this.opts.check === 'seed') writeSeedCheck(n.dir, mariadbClient());
-      const { variant, vrrp, notify, check, advertIntS } = this.opts;
-      writeFileSync(n.conf, renderExample({ variant, node: n.name, dir: n.dir, vrrp, notify, check, advertIntS }));
-      const test = await configTest(n.conf, n.netns);
-      if (test.code !== 0 || test.output !== '') throw new Error(`keepalived -t -f ${n.conf} in ${n.netns}: exit ${test.code}\n${test.output}`);
-      if (this.opts.variant === 'daemon') this.startDaemon(n);
+      await writeKeepalivedConf(n, { variant, vrrp, notify, check, advertIntS });
+      if (variant === 'daemon') this.startDaemon(n);
     }
     // Both at once, as two hosts booting together.
     this.keepalivedStartedAt = Date.now();
-    const started = await Promise.allSettled(nodes.map((n) => startNsKeepalived(n.netns, n.conf, n.dir)));
+    const started = await Promise.allSettled(nodes.map((n) => KeepalivedProcess.start(n.netns, n.conf, n.dir)));
     started.forEach((s, i) => {
       if (s.status === 'fulfilled') (nodes[i] as Node).keepalived = s.value;
     });
@@ -245,23 +128,7 @@ export class Topology {
 
   /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
   startDaemon(n: Node): void {
-    if (daemonRunning(n)) throw new Error(`node ${n.name}: the daemon still runs`);
-    const p = nodePaths(n.dir);
-    const args = [
-      BIN, 'daemon', `--defaults-file=${p.myCnf}`, '--vip', ADDRESSES.vip,
-      '--track-file', p.trackFile, '--status-file', p.statusFile, '--listen', '127.0.0.1:9797',
-      // This node's notify lock, not the machine's /run/lock one that both "hosts" would share.
-      '--lock-file', p.notifyLock,
-    ];
-    const [command, argv] = inNetns(n.netns, process.execPath, args);
-    const log = openSync(join(n.dir, 'daemon.log'), 'a');
-    const child = spawn(command, argv, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' }, stdio: ['ignore', log, log] });
-    closeSync(log);
-    if (child.pid === undefined) throw new Error(`check-mysql daemon did not start in ${n.netns}`);
-    const pid = child.pid;
-    trackPid(pid, p.trackFile);
-    child.once('exit', () => untrackPid(pid));
-    n.daemon = child;
+    startNodeDaemon(n, ADDRESSES.vip);
   }
 
   // --- observing ------------------------------------------------------------------------------
@@ -352,7 +219,7 @@ export class Topology {
     return this.signalMysqld(node, 'SIGKILL');
   }
 
-  /** A writer in the client namespace, through the VIP (see e2e-client.ts). */
+  /** A writer in the client namespace, through the VIP (see clients/writer.ts). */
   startWriter(bounds: Pick<WriterOptions, 'maxWrites' | 'maxMs' | 'pauseMs'> & Partial<WriterOptions>): Writer {
     const dir = join(this.dir, 'client');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -380,18 +247,7 @@ export class Topology {
 
   describe(): string {
     const parts: string[] = [`namespaces: ${Object.values(this.names).join(' ')}; dir ${this.dir}`];
-    for (const n of Object.values(this.nodes)) {
-      parts.push(n.keepalived ? n.keepalived.describe() : `node ${n.name}: keepalived not started`);
-      const p = nodePaths(n.dir);
-      for (const [label, file] of [['check log', p.checkLog], ['notify log', p.notifyLog], ['daemon log', join(n.dir, 'daemon.log')]] as const) {
-        try {
-          const text = readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
-          if (text) parts.push(`node ${n.name} ${label} (last 5):\n${text}`);
-        } catch {
-          /* none */
-        }
-      }
-    }
+    for (const n of Object.values(this.nodes)) parts.push(...describeNode(n));
     for (const w of this.writers) parts.push(w.describe());
     return parts.join('\n');
   }
@@ -416,7 +272,8 @@ export class Topology {
     }
     await Promise.all(Object.values(this.nodes).map((n) => step(() => n.keepalived?.stop())));
     await Promise.all(Object.values(this.nodes).map((n) => step(() => n.server.cleanup())));
-    for (const name of this.created) await step(() => removeNetns(name));
+    // removeNetns deletes only what addNetns made, so a name taken by a twin is left alone.
+    for (const role of ['br', 'a', 'b', 'client'] as const) await step(() => removeNetns(this.names[role]));
     if (this.dir) await step(() => removeTempDir(this.dir));
     live = false;
     if (errors.length > 0) throw new Error(`topology cleanup: ${errors.map((e) => (e as Error).message ?? String(e)).join('; ')}`);

@@ -1,5 +1,5 @@
-// One throwaway mariadbd process: the part the loopback harness (mariadb.ts) and the
-// network-namespace one (e2e-mariadb.ts) share. Its own temp dir holding a copy of a freshly
+// One throwaway mariadbd process: the part the loopback server (server.ts) and the
+// network-namespace one (ns-server.ts) share. Its own temp dir holding a copy of a freshly
 // installed datadir, a socket, an error log; --no-defaults first on every command line (never
 // /etc/mysql); the pid tracked by the reaper with the datadir as marker; master-master-ready
 // options (binlog, one GTID domain per server, strict mode).
@@ -7,10 +7,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { binaries, makeTempDir, removeTempDir } from './mariadb-basics.js';
-import { trackGroup, trackPid, untrackGroup, untrackPid } from './reaper.js';
+import { trackGroup, trackPid, untrackGroup, untrackPid } from '../reaper.js';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
+import { waitFor } from '../wait.js';
+import { binaries } from './binaries.js';
 import { RootSql } from './root-sql.js';
-import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -77,6 +78,8 @@ export interface MariadbdOptions {
   serverId: number;
   port: number;
   bindAddress: string;
+  /** The address clients and replicas reach it at. */
+  host: string;
   /** Options of the harness (report-host, semi-sync, ...), before the test's own. */
   harnessArgs?: string[];
   /** Extra mariadbd options from the test, appended last (so they win). */
@@ -85,6 +88,7 @@ export interface MariadbdOptions {
 
 export abstract class MariadbdProcess extends RootSql {
   readonly serverId: number;
+  readonly host: string;
   readonly port: number;
   readonly datadir: string;
   readonly socket: string;
@@ -96,6 +100,7 @@ export abstract class MariadbdProcess extends RootSql {
   protected constructor(readonly dir: string, o: MariadbdOptions) {
     super();
     this.serverId = o.serverId;
+    this.host = o.host;
     this.port = o.port;
     this.datadir = join(dir, 'data');
     this.socket = join(dir, 'mysqld.sock');

@@ -1,10 +1,10 @@
 // mariadbd inside a network namespace of the end-to-end topology (`ip netns exec NS mariadbd`):
-// the same process as mariadb.ts's Server (mariadbd.ts), but bound to 0.0.0.0 *inside the
+// the same process as server.ts's Server (mariadbd.ts), but bound to 0.0.0.0 *inside the
 // namespace* (private to it: the host address and the VIP both reach it) on E2E_MYSQL_PORT,
 // reporting its namespace address to its replicas, optionally with semi-sync replication.
 // The test process talks to it as root over the Unix socket in its temp dir, which works
 // across network namespaces.
-import { inNetns } from './e2e-netns.js';
+import { inNetns } from '../netns/namespace.js';
 import { MariadbdProcess } from './mariadbd.js';
 
 /**
@@ -42,16 +42,14 @@ const semiSyncArgs = (s: SemiSync): string[] => [
 
 export class NsServer extends MariadbdProcess {
   readonly netns: string;
-  readonly address: string;
 
   private constructor(dir: string, o: NsServerOptions) {
     super(dir, {
-      serverId: o.serverId, port: E2E_MYSQL_PORT, bindAddress: '0.0.0.0',
+      serverId: o.serverId, port: E2E_MYSQL_PORT, bindAddress: '0.0.0.0', host: o.address,
       harnessArgs: [`--report-host=${o.address}`, ...(o.semiSync ? semiSyncArgs(o.semiSync) : [])],
       ...(o.extraArgs ? { extraArgs: o.extraArgs } : {}),
     });
     this.netns = o.netns;
-    this.address = o.address;
   }
 
   static start(o: NsServerOptions): Promise<NsServer> {

@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { REPO_ROOT } from './cli.js';
-import { inNetns } from './e2e-netns.js';
-import { jsonLines } from './json-lines.js';
-import { trackPid, untrackPid } from './reaper.js';
+import { jsonLines } from '../json-lines.js';
+import { inNetns } from '../netns/namespace.js';
+import { trackPid, untrackPid } from '../reaper.js';
+import { REPO_ROOT } from '../repo.js';
 
 export interface WriterOptions {
   netns: string;

@@ -2,10 +2,7 @@
 // a minimal environment, the password only in MYSQL_PWD.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-export const REPO_ROOT = resolve(__dirname, '..', '..');
-export const BIN = resolve(REPO_ROOT, 'bin', 'check-mysql');
+import { BIN } from '../repo.js';
 
 export interface CheckJson {
   healthy: boolean;
@@ -55,10 +52,18 @@ function parseJson(stdout: string): CheckJson | undefined {
   }
 }
 
-export function runCheck(args: string[], { password, killAfterMs = 10_000 }: RunOptions = {}): Promise<CheckRun> {
-  // No inherited MYSQL_*, NODE_OPTIONS or HOME: only what the test chose.
+/**
+ * The environment every check-mysql the tests start gets: no inherited MYSQL_*, NODE_OPTIONS or
+ * HOME, only what the test chose (the password in MYSQL_PWD).
+ */
+export function cliEnv(password?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' };
   if (password !== undefined) env.MYSQL_PWD = password;
+  return env;
+}
+
+export function runCheck(args: string[], { password, killAfterMs = 10_000 }: RunOptions = {}): Promise<CheckRun> {
+  const env = cliEnv(password);
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,82 @@
+// One host of the end-to-end topology: its namespace, mariadbd, keepalived and (daemon variant)
+// check-mysql daemon, and the files an operator would install on it, all in the node's dir
+// (keepalived/examples.ts nodePaths): the option files, the rendered keepalived.conf (checked
+// with `keepalived -t` in place) and the logs that go into failure messages.
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnNsDaemon } from '../clients/daemon.js';
+import { findExecutable } from '../executables.js';
+import { nodePaths, type NodeName, renderExample, type RenderOptions, writeSeedCheck } from '../keepalived/examples.js';
+import { configTest, type KeepalivedProcess } from '../keepalived/process.js';
+import { writeRecorder } from '../keepalived/recorder.js';
+import type { Credentials } from '../servers/credentials.js';
+import type { NsServer } from '../servers/ns-server.js';
+
+export interface Node {
+  name: NodeName;
+  netns: string;
+  address: string;
+  dir: string;
+  server: NsServer;
+  conf: string;
+  keepalived?: KeepalivedProcess;
+  /** The check-mysql daemon (daemon variant only). */
+  daemon?: ChildProcess;
+}
+
+const OTHER: Record<NodeName, NodeName> = { a: 'b', b: 'a' };
+export const other = (n: NodeName): NodeName => OTHER[n];
+
+export const daemonRunning = (n: Node): boolean => n.daemon !== undefined && n.daemon.exitCode === null && n.daemon.signalCode === null;
+
+function mariadbClient(): string {
+  const found = findExecutable('mariadb') ?? findExecutable('mysql');
+  if (!found) throw new Error('the mariadb client is not installed (apt-get install mariadb-client)');
+  return found;
+}
+
+/** /etc/check-mysql/{my,notify}.cnf of the examples, for this node's socket. */
+export function writeOptionFiles(n: Node, check: Credentials, notify: Credentials): void {
+  const p = nodePaths(n.dir);
+  const cnf = (c: Credentials) => `[client]\nuser = ${c.user}\npassword = ${c.password}\nsocket = ${n.server.socket}\n`;
+  writeFileSync(p.myCnf, cnf(check), { mode: 0o600 });
+  writeFileSync(p.notifyCnf, cnf(notify), { mode: 0o600 });
+}
+
+/** The recorder, the seed's check if asked for, and the rendered example, which `keepalived -t` must pass silently. */
+export async function writeKeepalivedConf(n: Node, o: Omit<RenderOptions, 'node' | 'dir'>): Promise<void> {
+  writeRecorder(n.dir);
+  if (o.check === 'seed') writeSeedCheck(n.dir, mariadbClient());
+  writeFileSync(n.conf, renderExample({ ...o, node: n.name, dir: n.dir }));
+  const test = await configTest(n.conf, n.netns);
+  if (test.code !== 0 || test.output !== '') throw new Error(`keepalived -t -f ${n.conf} in ${n.netns}: exit ${test.code}\n${test.output}`);
+}
+
+/** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
+export function startNodeDaemon(n: Node, vip: string): void {
+  if (daemonRunning(n)) throw new Error(`node ${n.name}: the daemon still runs`);
+  const p = nodePaths(n.dir);
+  const args = [
+    `--defaults-file=${p.myCnf}`, '--vip', vip,
+    '--track-file', p.trackFile, '--status-file', p.statusFile, '--listen', '127.0.0.1:9797',
+    // This node's notify lock, not the machine's /run/lock one that both "hosts" would share.
+    '--lock-file', p.notifyLock,
+  ];
+  n.daemon = spawnNsDaemon(n.netns, args, join(n.dir, 'daemon.log'), p.trackFile);
+}
+
+/** keepalived's state and the last lines of the node's logs, for failure messages. */
+export function describeNode(n: Node): string[] {
+  const parts = [n.keepalived ? n.keepalived.describe() : `node ${n.name}: keepalived not started`];
+  const p = nodePaths(n.dir);
+  for (const [label, file] of [['check log', p.checkLog], ['notify log', p.notifyLog], ['daemon log', join(n.dir, 'daemon.log')]] as const) {
+    try {
+      const text = readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
+      if (text) parts.push(`node ${n.name} ${label} (last 5):\n${text}`);
+    } catch {
+      /* none */
+    }
+  }
+  return parts;
+}
