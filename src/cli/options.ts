@@ -49,7 +49,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', commands: ['check', 'lint-keepalived'], kind: 'boolean', group: 'Output', describe: 'Same as --format json', describeFor: { 'lint-keepalived': 'Print the findings as a JSON array of {id, severity, file, line, message}' } },
   { name: 'log-file', commands: ['check', 'notify'], kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
   { name: 'no-syslog', commands: ['check', 'notify'], kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
-  { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see README); without it, one target from the connection options' },
+  { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see docs/daemon.md); without it, one target from the connection options' },
   { name: 'interval', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Seconds between full checks of each target', defaultText: String(DEFAULTS.intervalS) },
   { name: 'rise', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive good checks before a target is healthy (it starts in fault)', defaultText: String(DEFAULTS.rise) },
   { name: 'fall', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: String(DEFAULTS.fall) },

@@ -10,7 +10,7 @@ import { finding, type Finding } from '../types/finding.js';
 import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
 
 /**
- * The role-aware verdict: the one home of the policy that the README's verdict table describes.
+ * The role-aware verdict: the one home of the policy that docs/verdict.md's verdict table describes.
  *  - writer: healthy when alive and writable; its own replication only ever warns.
  *  - standby: healthy only when fit to take over (SQL thread applying, lag within max), except
  *    that an IO thread failing because the writer is unreachable keeps it eligible.

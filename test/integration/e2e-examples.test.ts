@@ -1,7 +1,8 @@
 // The shipped keepalived examples (examples/keepalived/{oneshot,daemon}/node-{a,b}.conf) pass
-// keepalived's own config test (`keepalived -t -f FILE`, 2.2.7), say what the README promises
-// (both BACKUP + nopreempt, weight 0, init_fail, absolute paths, script security, the generic
-// notify line), and so do the renderings the end-to-end topology runs. The config test checks
+// keepalived's own config test (`keepalived -t -f FILE`, 2.2.7), say what docs/keepalived.md and
+// examples/keepalived/README.md promise (both BACKUP + nopreempt, weight 0, init_fail, absolute
+// paths, script security, the generic notify line, VIP 192.0.2.100), and so do the renderings
+// the end-to-end topology runs. The config test checks
 // that `interface eth0` exists, so it runs in a namespace of ours that has an eth0.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ function hasUser(name: string): boolean {
   return readFileSync('/etc/passwd', 'utf8').split('\n').some((l) => l.split(':')[0] === name);
 }
 
-it.each(FILES)('$name keeps the settings the README promises', ({ variant, node, file }) => {
+it.each(FILES)('$name keeps the settings the docs promise', ({ variant, node, file }) => {
   const text = readFileSync(file, 'utf8');
   const instance = block(text, 'vrrp_instance VI_1');
   expect(block(text, 'global_defs')).toEqual(expect.arrayContaining(['enable_script_security', `script_user ${EXAMPLE.scriptUser}`]));

@@ -399,7 +399,7 @@ describe('check-mysql-fresh as keepalived runs it', () => {
     expect(readFileSync(GUARD, 'utf8').split('\n')[0]).toBe('#!/bin/sh');
   });
 
-  it('through /bin/sh (as the README configures it) a missing guard exits non-zero, never 0', async () => {
+  it('through /bin/sh (as docs/keepalived.md configures it) a missing guard exits non-zero, never 0', async () => {
     // keepalived execs "/bin/sh GUARD ..." directly and reads any non-zero status as failure;
     // a missing GUARD named on its own would be an exec error, which keepalived counts as success.
     const run = await runGuard([join(dir, 'no-such-guard'), statusFile(statusLine(live.pid)), '3'], { guard: '/bin/sh' });

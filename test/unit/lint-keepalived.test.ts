@@ -166,16 +166,16 @@ describe('lint-keepalived: one fixture per trap', () => {
   });
 });
 
-describe("lint-keepalived: the README's configurations", () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+describe("lint-keepalived: the configurations docs/keepalived.md shows", () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'keepalived.md'), 'utf8');
 
   it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s lints clean and exits 0', async (fixture) => {
     expect(await lint([F(fixture)])).toEqual({ code: 0, stdout: 'no findings in 1 file\n', stderr: '', lines: ['no findings in 1 file'] });
   });
 
-  it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s is still what the README shows', async (fixture) => {
+  it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s is still what docs/keepalived.md shows', async (fixture) => {
     const body = readFileSync(F(fixture), 'utf8').split('\n').slice(1).join('\n');
-    expect(readme).toContain(`\`\`\`\n${body}\`\`\``);
+    expect(doc).toContain(`\`\`\`\n${body}\`\`\``);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The README's verdict table IS this test's case table: every row is parsed from README.md and
+ * The verdict table in docs/verdict.md IS this test's case table: every row is parsed from it and
  * evaluated, so the documented policy and the code cannot drift apart.
  */
 import { readFileSync } from 'node:fs';
@@ -15,11 +15,11 @@ import { evaluate } from '../../src/verdict/evaluate.js';
 import type { Facts } from '../../src/types/facts.js';
 import { healthyChannel } from './channel-builder.js';
 
-const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+const VERDICT_DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'verdict.md'), 'utf8');
 
 function tableRows(): string[][] {
-  const block = /<!-- verdict-table:start -->([\s\S]*?)<!-- verdict-table:end -->/.exec(README);
-  if (!block) throw new Error('README.md has no verdict table');
+  const block = /<!-- verdict-table:start -->([\s\S]*?)<!-- verdict-table:end -->/.exec(VERDICT_DOC);
+  if (!block) throw new Error('docs/verdict.md has no verdict table');
   return block[1]!
     .trim()
     .split('\n')
@@ -75,7 +75,7 @@ function server(readOnly: boolean): ServerInfo {
 }
 
 function lookup<T>(table: Record<string, T>, key: string, column: string): T {
-  if (!(key in table)) throw new Error(`README verdict table: unknown ${column} cell '${key}'`);
+  if (!(key in table)) throw new Error(`docs/verdict.md verdict table: unknown ${column} cell '${key}'`);
   return table[key]!;
 }
 
@@ -105,7 +105,7 @@ function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
   return { facts, policy };
 }
 
-describe('verdict table (README.md)', () => {
+describe('verdict table (docs/verdict.md)', () => {
   const rows = tableRows();
   it('has rows', () => expect(rows.length).toBeGreaterThan(20));
 
