@@ -14,5 +14,3 @@ export function replicationStatements(flavor: Flavor, version: string): readonly
   const hasReplica = major > 8 || (major === 8 && (minor > 0 || patch >= 22));
   return hasReplica ? ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'] : ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS'];
 }
-
-export const ER_PARSE_ERROR = 1064;
