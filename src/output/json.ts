@@ -1,5 +1,8 @@
 import type { CheckReport } from '../types/facts.js';
 import { render } from '../types/finding.js';
+import { probeRuns } from '../probes/registry.js';
+
+const tenths = (ms: number): number => Math.round(ms * 10) / 10;
 
 /** The --json document: stable keys for scripts, one object per run. */
 export function toJsonReport(report: CheckReport): Record<string, unknown> {
@@ -17,7 +20,14 @@ export function toJsonReport(report: CheckReport): Record<string, unknown> {
       : null,
     replication: facts.replication?.ok ? facts.replication.value : null,
     vip: facts.vip ?? null,
-    elapsedMs: Math.round(report.elapsedMs * 10) / 10,
+    elapsedMs: tenths(report.elapsedMs),
+    // Each probe that ran, in the order they ran; a probe that was not reached is not listed.
+    probes: probeRuns(facts).map(({ name, result }) => ({
+      name,
+      ok: result.ok,
+      elapsedMs: tenths(result.elapsedMs),
+      ...(!result.ok && { error: `${result.error.failure}: ${result.error.message}` }),
+    })),
   };
 }
 
