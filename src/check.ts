@@ -3,11 +3,12 @@ import { classifyDriverError } from './db/failure.js';
 import type { Connector, Session } from './types/session.js';
 import { deadlineAfter } from './deadline.js';
 import type { Deadline } from './types/deadline.js';
-import { replication } from './probes/replication.js';
-import { serverVariables } from './probes/server-variables.js';
-import { holdsAddress, type InterfaceTable } from './probes/vip.js';
+import type { ProbeContext } from './probes/probe.js';
+import { runProbes } from './probes/run-probes.js';
+import { holdsAddress, type InterfaceTable } from './vip.js';
 import { evaluate } from './verdict/evaluate.js';
-import type { CheckReport, Facts } from './types/facts.js';
+import type { CheckReport, Facts, ProbeResults } from './types/facts.js';
+import type { Policy } from './types/config.js';
 
 export interface CheckDeps {
   readonly connect: Connector;
@@ -49,16 +50,24 @@ export async function openSession(
   }
 }
 
+/** How a check's probes get run: one statement at a time, or (the daemon) mostly from one round trip. */
+export type ProbeRunner = (ctx: ProbeContext, policy: Policy) => Promise<ProbeResults>;
+
 /** Runs the probes over an open session (fresh or held by the daemon) and judges. Never throws. */
-export async function inspect(session: Session, spec: CheckSpec, deps: CheckDeps, deadline: Deadline, started: number, connectMs: number): Promise<CheckReport> {
-  const ctx = { session, deadline, now: deps.now };
-  const server = await serverVariables.run(ctx);
-  const repl = server.ok ? await replication.run(ctx, server.value) : undefined;
+export async function inspect(
+  session: Session,
+  spec: CheckSpec,
+  deps: CheckDeps,
+  deadline: Deadline,
+  started: number,
+  connectMs: number,
+  probe: ProbeRunner = runProbes,
+): Promise<CheckReport> {
+  const results = await probe({ session, deadline, now: deps.now }, spec.policy);
   const facts: Facts = {
     target: spec.connection.label,
     connect: { ok: true, elapsedMs: connectMs },
-    server,
-    ...(repl && { replication: repl }),
+    ...results,
     ...vipFact(spec, deps),
     ...(spec.lockFile && deps.promotionInProgress?.(spec.lockFile) && { promoting: true }),
   };

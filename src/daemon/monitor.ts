@@ -1,14 +1,11 @@
 import { inspect, openSession, type CheckDeps } from '../check.js';
-import type { CheckReport } from '../types/facts.js';
-import type { Row } from '../types/row.js';
-import { replicationStatements } from '../dialect/replication-statements.js';
-import { SERVER_VARIABLES_SQL } from '../dialect/server-info.js';
-import { classifyDriverError } from '../db/failure.js';
-import type { DbFailure } from '../types/failure.js';
-import { prefetched } from '../db/prefetched-session.js';
+import type { CheckReport, Found, ProbeResults } from '../types/facts.js';
+import type { Policy } from '../types/config.js';
+import { fetchBatch, knownFrom } from '../probes/batch.js';
+import type { ProbeContext } from '../probes/probe.js';
+import { runProbes } from '../probes/run-probes.js';
 import type { Session } from '../types/session.js';
 import { deadlineAfter } from '../deadline.js';
-import type { Deadline } from '../types/deadline.js';
 import type { TargetConfig } from './daemon-config.js';
 import { applyCheck } from './hysteresis.js';
 import type { TargetState } from '../types/target-state.js';
@@ -47,6 +44,8 @@ export class TargetMonitor {
   private stopped = false;
   /** Cleared for good if this server rejects the batch (a grant or a statement it lacks). */
   private batching = true;
+  /** What the last check on the held session found: the next check's batch is planned from it. */
+  private known: Found = {};
 
   constructor(
     readonly target: TargetConfig,
@@ -131,30 +130,25 @@ export class TargetMonitor {
       const opened = await openSession(this.target, this.deps, deadline, started);
       if (!opened.session) return opened.report;
       this.session = opened.session;
+      // A new server process may be another version: nothing is known until it is asked.
+      this.known = {};
       connectMs = opened.connectMs;
       opened.session.onLost(() => this.checkNow());
     }
     // A probe that times out tears the session down; the next check reconnects.
-    return inspect(await this.batched(this.session, deadline), this.target, this.deps, deadline, started, connectMs);
+    const report = await inspect(this.session, this.target, this.deps, deadline, started, connectMs, (ctx, policy) => this.probe(ctx, policy));
+    this.known = knownFrom(report.facts);
+    return report;
   }
 
   /**
-   * Once the server's flavour is known, both statements of a check go in one round trip: on a
-   * loopback socket each write costs more CPU than parsing its answer. Any failure other than a
-   * dead connection or the deadline means the batch itself is wrong here: back to one by one.
+   * Once the first check on a session has found the server's flavour, every probe's statements go
+   * in one round trip: on a loopback socket each write costs more CPU than parsing its answer.
+   * A batch the server rejects (not the deadline, not a lost connection) is wrong here for good.
    */
-  private async batched(session: Session, deadline: Deadline): Promise<Session> {
-    const server = this.state.lastReport?.facts.server;
-    if (!this.batching || !server?.ok) return session;
-    const statements = [SERVER_VARIABLES_SQL, replicationStatements(server.value.flavor, server.value.version)[0]!];
-    let outcome: Row[][] | DbFailure;
-    try {
-      outcome = await session.queryBatch(statements, deadline);
-    } catch (err) {
-      outcome = classifyDriverError(err, 'query');
-    }
-    if (Array.isArray(outcome) || outcome.failure === 'timeout' || !session.usable) return prefetched(session, statements, outcome);
-    this.batching = false;
-    return session;
+  private async probe(ctx: ProbeContext, policy: Policy): Promise<ProbeResults> {
+    const batch = this.batching ? await fetchBatch(ctx, policy, this.known) : undefined;
+    if (batch === 'rejected') this.batching = false;
+    return runProbes(ctx, policy, batch === 'rejected' ? undefined : batch);
   }
 }

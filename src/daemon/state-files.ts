@@ -11,7 +11,7 @@ export const TRACK_FAULT = '1\n';
 
 export const trackFileContent = (healthy: boolean): string => (healthy ? TRACK_HEALTHY : TRACK_FAULT);
 
-const NOT_CHECKED: ReportJson = { role: 'unknown', reasons: ['not checked yet'], warnings: [], checks: [], server: null, replication: null };
+const NOT_CHECKED: ReportJson = { role: 'unknown', reasons: ['not checked yet'], warnings: [], checks: [], server: null, replication: null, probes: [] };
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -42,5 +42,6 @@ export function statusDocument(target: TargetConfig, state: TargetState, pid: nu
     interval: target.intervalMs / 1000,
     server: r.server,
     replication: r.replication,
+    probes: r.probes,
   })}\n`;
 }

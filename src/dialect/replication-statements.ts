@@ -12,5 +12,3 @@ export function replicationStatements(flavor: Flavor, version: string): readonly
   if (flavor === 'mariadb') return ['SHOW ALL SLAVES STATUS', 'SHOW SLAVE STATUS'];
   return atLeast(version, MYSQL_REPLICA_STATUS) ? ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'] : ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS'];
 }
-
-export const ER_PARSE_ERROR = 1064;

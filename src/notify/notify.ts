@@ -5,8 +5,9 @@ import type { Session } from '../types/session.js';
 import { deadlineAfter } from '../deadline.js';
 import type { ServerInfo } from '../types/server.js';
 import { replication } from '../probes/replication.js';
+import { readProbe } from '../probes/run-probes.js';
 import { serverVariables } from '../probes/server-variables.js';
-import { holdsAddress } from '../probes/vip.js';
+import { holdsAddress } from '../vip.js';
 import { catchUpWaits } from './catch-up.js';
 import { wantedRole, type NotifyEvent } from './event.js';
 import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
@@ -71,20 +72,17 @@ function staleness(spec: CheckSpec, role: 'writer' | 'standby', deps: CheckDeps)
 }
 
 async function readServer(session: Session, spec: CheckSpec, deps: CheckDeps): Promise<ServerInfo> {
-  const result = await serverVariables.run({ session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now });
-  if (!result.ok) throw result.error;
-  return result.value;
+  return readProbe(serverVariables, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, {});
 }
 
 async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
   const before = await readServer(session, spec, deps);
   if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${readOnlyText(before)})`, before: readOnlyText(before), after: readOnlyText(before) };
 
-  const status = await replication.run({ session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, before);
-  if (!status.ok) throw status.error;
+  const channels = await readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server: before });
   const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
   const { catchUpTimeoutS } = spec.notify;
-  for (const wait of catchUpWaits(before.flavor, before.version, status.value, catchUpTimeoutS)) {
+  for (const wait of catchUpWaits(before.flavor, before.version, channels, catchUpTimeoutS)) {
     const t0 = deps.now();
     // The server waits up to catchUpTimeoutS itself; our deadline only guards a hung server.
     const rows = await session.query(wait.sql, deadlineAfter(catchUpTimeoutS * 1000 + spec.timeoutMs, deps.now));

@@ -1,5 +1,5 @@
 import type { CheckReport } from '../types/facts.js';
-import { reportJson } from './report-json.js';
+import { reportJson, tenths } from './report-json.js';
 
 /** The --json document: stable keys for scripts, one object per run. */
 export function toJsonReport(report: CheckReport): Record<string, unknown> {
@@ -15,7 +15,8 @@ export function toJsonReport(report: CheckReport): Record<string, unknown> {
     server: r.server,
     replication: r.replication,
     vip: facts.vip ?? null,
-    elapsedMs: Math.round(report.elapsedMs * 10) / 10,
+    elapsedMs: tenths(report.elapsedMs),
+    probes: r.probes,
   };
 }
 

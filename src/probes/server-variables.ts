@@ -1,9 +1,10 @@
 import { SERVER_VARIABLES_SQL, parseServerVariables } from '../dialect/server-info.js';
-import type { ServerInfo } from '../types/server.js';
-import { observe, type Probe } from './probe.js';
+import type { Probe } from './probe.js';
 
-/** read_only, super_read_only and the version: what the role and the dialect depend on. */
+/** read_only, super_read_only and the version: what the role and the dialect depend on. Needs nothing found before it. */
 export const serverVariables = {
-  name: 'read_only',
-  run: ({ session, deadline, now }) => observe(now, async () => parseServerVariables(await session.query(SERVER_VARIABLES_SQL, deadline))),
-} satisfies Probe<ServerInfo>;
+  name: 'server_variables',
+  fact: 'server',
+  plan: () => ({ statements: [SERVER_VARIABLES_SQL] }),
+  parse: ([rows]) => parseServerVariables(rows!),
+} satisfies Probe<'server'>;

@@ -9,12 +9,22 @@ export type ProbeResult<T> =
   | { readonly ok: true; readonly value: T; readonly elapsedMs: number }
   | { readonly ok: false; readonly error: DbFailure; readonly elapsedMs: number };
 
+/** What each probe finds when it succeeds, under the key its result takes in Facts (src/probes/registry.ts). */
+export interface Observations {
+  server: ServerInfo;
+  replication: ReplicationChannel[];
+}
+
+/** What earlier probes of a check found: a later probe decides from it what to send, or to send nothing. */
+export type Found = Partial<Observations>;
+
+/** One result per probe that ran. Absent means not reached, or not applicable here. */
+export type ProbeResults = { readonly [K in keyof Observations]?: ProbeResult<Observations[K]> };
+
 /** Everything the probes observed about one server. Absent means "not reached". */
-export interface Facts {
+export interface Facts extends ProbeResults {
   readonly target: string;
   readonly connect: { ok: true; elapsedMs: number } | { ok: false; error: DbFailure; elapsedMs: number };
-  readonly server?: ProbeResult<ServerInfo>;
-  readonly replication?: ProbeResult<ReplicationChannel[]>;
   readonly vip?: { readonly address: string; readonly held: boolean };
   /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
   readonly promoting?: boolean;

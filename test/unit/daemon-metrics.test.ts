@@ -308,3 +308,47 @@ describe('targets and their labels', () => {
     expect(() => createDaemonMetrics(new Registry(), [name])).toThrow(`target label names not usable in metrics (invalid or reserved): ${name}`);
   });
 });
+
+describe('per-probe series, as mysqld_exporter\'s collector_success and collector_duration_seconds', () => {
+  const hidden = (): Facts => ({
+    target: '192.0.2.3:3306',
+    connect: { ok: true, elapsedMs: 1 },
+    server: { ok: false, error: classifyDriverError({ errno: 1227, message: 'Access denied' }, 'query'), elapsedMs: 3 },
+  });
+
+  it('each probe of the last check has its success and its duration in seconds', async () => {
+    metrics.record(DB1, stateAfter(report(answered(MYSQL_84, mysql84.healthy))));
+    expect(await lines('check_mysql_probe_success')).toEqual([
+      'check_mysql_probe_success{target="db1",probe="server_variables"} 1',
+      'check_mysql_probe_success{target="db1",probe="replication"} 1',
+    ]);
+    expect(await lines('check_mysql_probe_duration_seconds')).toEqual([
+      'check_mysql_probe_duration_seconds{target="db1",probe="server_variables"} 0.001',
+      'check_mysql_probe_duration_seconds{target="db1",probe="replication"} 0.001',
+    ]);
+  });
+
+  it('a failing probe reads 0, and a probe it left unreached loses its series', async () => {
+    const ok = report(answered(MYSQL_84, mysql84.healthy));
+    metrics.record(DB1, stateAfter(ok));
+    metrics.record(DB1, stateAfter(ok, report(hidden())));
+    expect(await lines('check_mysql_probe_success')).toEqual(['check_mysql_probe_success{target="db1",probe="server_variables"} 0']);
+    expect(await lines('check_mysql_probe_duration_seconds')).toEqual(['check_mysql_probe_duration_seconds{target="db1",probe="server_variables"} 0.003']);
+  });
+
+  it('a failed connection leaves no probe series', async () => {
+    metrics.record(DB1, stateAfter(report(answered(MYSQL_84, mysql84.healthy)), report(refused)));
+    expect((await sampleLines()).filter((l) => l.startsWith('check_mysql_probe_'))).toEqual([]);
+  });
+
+  it('the help text says what a batched probe\'s duration is', async () => {
+    const text = await registry.metrics();
+    expect(text).toContain('# TYPE check_mysql_probe_success gauge');
+    expect(text).toContain('# TYPE check_mysql_probe_duration_seconds gauge');
+    expect(text).toMatch(/# HELP check_mysql_probe_duration_seconds .*one round trip each report that whole round trip's time/);
+  });
+
+  it('refuses probe as a target label name', () => {
+    expect(() => createDaemonMetrics(new Registry(), ['probe'])).toThrow('target label names not usable in metrics (invalid or reserved): probe');
+  });
+});
