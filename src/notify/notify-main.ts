@@ -7,6 +7,7 @@ import type { MainDeps } from '../main.js';
 import { UsageError, exitCodeOf } from '../usage-error.js';
 import { parseNotifyEvent } from './event.js';
 import { acquireLock } from './lock-file.js';
+import { nodeLockFs } from './node-lock-fs.js';
 import { runNotify, type NotifySpec } from './notify.js';
 
 /** A notify run talks to a server that may be busy committing: longer than a check's 0.8 s. */
@@ -54,7 +55,7 @@ export function notifyMain(argv: readonly string[], env: Env, deps: NotifyDeps):
     const fields = { event: `${event.type} ${event.name} ${event.state}`, priority: event.priority, target: spec.connection.label };
     let release: () => void;
     try {
-      release = await acquireLock(config.lockFile, deps.pid, event.state, catchUpTimeoutS * 1000 + 2 * timeoutMs + 10_000, deps.now);
+      release = await acquireLock(config.lockFile, deps.pid, event.state, catchUpTimeoutS * 1000 + 2 * timeoutMs + 10_000, deps.now, nodeLockFs);
     } catch (err) {
       const message = `${event.type} ${event.name} ${event.state}: ${(err as Error).message}`;
       await logEvent('error', fields, message, targets, deps);

@@ -7,7 +7,7 @@ import type { ServerInfo } from '../types/server.js';
 import { replication } from '../probes/replication.js';
 import { serverVariables } from '../probes/server-variables.js';
 import { holdsAddress } from '../probes/vip.js';
-import { catchUpWaits } from './catch-up.js';
+import { catchUpWaits, serverWaitSeconds } from './catch-up.js';
 import { wantedRole, type NotifyEvent } from './event.js';
 import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql, isWritable } from './read-only.js';
 
@@ -84,11 +84,13 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   const status = await replication.run({ session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, before);
   if (!status.ok) throw status.error;
   const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
-  const { catchUpTimeoutS } = spec.notify;
-  for (const wait of catchUpWaits(before.flavor, before.version, status.value, catchUpTimeoutS)) {
+  // One budget for all channels, not one each: the lock other notify runs wait on is sized by it.
+  const budgetEnds = deps.now() + spec.notify.catchUpTimeoutS * 1000;
+  for (const wait of catchUpWaits(before.flavor, before.version, status.value)) {
     const t0 = deps.now();
-    // The server waits up to catchUpTimeoutS itself; our deadline only guards a hung server.
-    const rows = await session.query(wait.sql, deadlineAfter(catchUpTimeoutS * 1000 + spec.timeoutMs, deps.now));
+    const t = serverWaitSeconds((budgetEnds - t0) / 1000);
+    // The server waits up to t itself; our deadline only guards a hung server.
+    const rows = await session.query(wait.sql(t), deadlineAfter(t * 1000 + spec.timeoutMs, deps.now));
     waited.push({ channel: wait.channel, target: wait.target, outcome: wait.outcome(rows[0]?.waited), ms: Math.round(deps.now() - t0) });
   }
   const behind = waited.filter((w) => w.outcome !== 'caught-up');
@@ -107,8 +109,9 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
 async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
   const before = await readServer(session, spec, deps);
   let after = before;
-  if (isWritable(before)) {
-    await session.query(demoteSql(before), deadlineAfter(spec.timeoutMs, deps.now));
+  const sql = demoteSql(before);
+  if (sql) {
+    await session.query(sql, deadlineAfter(spec.timeoutMs, deps.now));
     after = await readServer(session, spec, deps);
   }
   let killed = 0;
@@ -126,6 +129,6 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
     }
   }
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
-  const action = isWritable(before) ? 'demoted' : 'already-read-only';
+  const action = sql ? 'demoted' : 'already-read-only';
   return { ok: !isWritable(after), action, message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${roText(before)} -> ${roText(after)}${kills}`, before: roText(before), after: roText(after), killed };
 }
