@@ -4,6 +4,7 @@ import { asFlag, choice, seconds } from '../config/values.js';
 import { logEvent } from '../log/event-log.js';
 import { parseNotifyEvent } from '../notify/event.js';
 import { acquireLock } from '../notify/lock-file.js';
+import { nodeLockFs } from '../notify/node-lock-fs.js';
 import { runNotify, type NotifyPolicy, type NotifySpec } from '../notify/notify.js';
 import type { CheckCommandDeps } from './check.js';
 import { EXIT, type Command } from './command.js';
@@ -46,7 +47,7 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
     const fields = { event: `${event.type} ${event.name} ${event.state}`, priority: event.priority, target: spec.connection.label };
     let release: () => void;
     try {
-      release = await acquireLock(config.lockFile, deps.pid, event.state, catchUpTimeoutS * 1000 + 2 * timeoutMs + 10_000, deps.now);
+      release = await acquireLock(config.lockFile, deps.pid, event.state, catchUpTimeoutS * 1000 + 2 * timeoutMs + 10_000, deps.now, nodeLockFs);
     } catch (err) {
       const message = `${event.type} ${event.name} ${event.state}: ${(err as Error).message}`;
       await logEvent('error', fields, message, targets, deps);

@@ -85,7 +85,9 @@ function parseRow(row: Row): ReplicationChannel {
     readSourceLogPos: num('readSourceLogPos'),
     relaySourceLogFile: str('relaySourceLogFile'),
     execSourceLogPos: num('execSourceLogPos'),
-    retrievedGtid: str('retrievedGtid'),
+    // MariaDB keeps showing its last GTID position after CHANGE MASTER TO MASTER_USE_GTID=no
+    // (measured on 10.11.19): stale, and waiting for it would not wait for the relay log.
+    retrievedGtid: text(byName.get('using_gtid'))?.trim().toLowerCase() === 'no' ? null : str('retrievedGtid'),
     executedGtid: str('executedGtid'),
     sqlState: str('sqlState'),
   };

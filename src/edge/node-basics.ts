@@ -3,6 +3,7 @@ import { homedir, networkInterfaces, userInfo } from 'node:os';
 import type { OptionFileSystem } from '../types/host.js';
 import type { InterfaceTable } from '../vip.js';
 import { promotionInProgress } from '../notify/lock-file.js';
+import { nodeLockFs } from '../notify/node-lock-fs.js';
 
 /** The host facts both the one-shot check and the daemon read: files, home, login, interfaces. */
 export interface NodeBasics {
@@ -30,6 +31,6 @@ export function nodeBasics(): NodeBasics {
     loginName,
     networkInterfaces,
     now: () => performance.now(),
-    promotionInProgress,
+    promotionInProgress: (lockFile) => promotionInProgress(lockFile, nodeLockFs),
   };
 }

@@ -14,7 +14,8 @@ export interface CatchUpWait {
   readonly channel: string;
   /** What is waited for, for the log line. */
   readonly target: string;
-  readonly sql: string;
+  /** The statement, with how long the server itself may wait (whole seconds, see serverWaitSeconds). */
+  readonly sql: (timeoutS: number) => string;
   /** Reads the single value the statement returns. */
   readonly outcome: (value: unknown) => 'caught-up' | 'timed-out' | 'sql-thread-stopped';
 }
@@ -35,16 +36,25 @@ const GTID_WAIT: Record<Flavor, { column: string; fn: string }> = {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-export function catchUpWaits(flavor: Flavor, version: string, channels: readonly ReplicationChannel[], timeoutSeconds: number): CatchUpWait[] {
-  const t = Math.max(0, Math.ceil(timeoutSeconds));
+/**
+ * Whole seconds, at least 1: to MASTER_POS_WAIT / SOURCE_POS_WAIT "a zero or negative timeout means
+ * no timeout" (MariaDB KB master_pos_wait; MariaDB 10.11.19 measured still waiting after 3 s), and
+ * WAIT_FOR_EXECUTED_GTID_SET with 0 "always waits" (MySQL 8.4 manual, gtid-functions), so
+ * --catchup-timeout 0 must not reach the server as 0.
+ */
+export const serverWaitSeconds = (timeoutSeconds: number): number => Math.max(1, Math.ceil(timeoutSeconds));
+
+/** One wait per channel that has received anything. Values are quoted (or refused) here, before any wait runs. */
+export function catchUpWaits(flavor: Flavor, version: string, channels: readonly ReplicationChannel[]): CatchUpWait[] {
   const waits: CatchUpWait[] = [];
   for (const c of channels) {
     if (c.retrievedGtid) {
       const { column, fn } = GTID_WAIT[flavor];
+      const gtids = quote(c.retrievedGtid);
       waits.push({
         channel: c.channel,
         target: `${column} ${c.retrievedGtid}`,
-        sql: `SELECT ${fn}(${quote(c.retrievedGtid)}, ${t}) AS waited`,
+        sql: (t) => `SELECT ${fn}(${gtids}, ${t}) AS waited`,
         outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
       });
       continue;
@@ -52,10 +62,12 @@ export function catchUpWaits(flavor: Flavor, version: string, channels: readonly
     if (!c.sourceLogFile || c.readSourceLogPos === null) continue; // never received anything
     const fn = flavor === 'mysql' && atLeast(version, MYSQL_SOURCE_POS_WAIT) ? 'SOURCE_POS_WAIT' : 'MASTER_POS_WAIT';
     const channelArg = c.channel === '' ? '' : `, ${quote(c.channel)}`;
+    const file = quote(c.sourceLogFile);
+    const pos = c.readSourceLogPos;
     waits.push({
       channel: c.channel,
-      target: `${c.sourceLogFile}:${c.readSourceLogPos}`,
-      sql: `SELECT ${fn}(${quote(c.sourceLogFile)}, ${c.readSourceLogPos}, ${t}${channelArg}) AS waited`,
+      target: `${c.sourceLogFile}:${pos}`,
+      sql: (t) => `SELECT ${fn}(${file}, ${pos}, ${t}${channelArg}) AS waited`,
       outcome: (v) => {
         const n = num(v);
         return n === null ? 'sql-thread-stopped' : n >= 0 ? 'caught-up' : 'timed-out';

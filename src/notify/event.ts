@@ -19,7 +19,8 @@ export function parseNotifyEvent(words: readonly string[]): NotifyEvent {
   const [type, name, state, priority] = words as [string, string, string, string?];
   if (type !== 'INSTANCE' && type !== 'GROUP') throw new UsageError(`invalid notify TYPE '${type}': expected INSTANCE or GROUP`);
   if (!(STATES as readonly string[]).includes(state)) throw new UsageError(`invalid notify STATE '${state}': expected one of ${STATES.join(', ')}`);
-  const prio = priority === undefined ? null : Number(priority);
+  // Decimal digits only: Number() would also take '', ' 7', '0x64' and '1e2'.
+  const prio = priority === undefined ? null : /^\d+$/.test(priority) ? Number(priority) : NaN;
   if (prio !== null && (!Number.isInteger(prio) || prio < 0 || prio > 255)) throw new UsageError(`invalid notify PRIORITY '${priority}': expected 0 to 255`);
   return { type, name, state: state as NotifyState, priority: prio };
 }

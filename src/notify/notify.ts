@@ -8,7 +8,7 @@ import { replication } from '../probes/replication.js';
 import { readProbe } from '../probes/run-probes.js';
 import { serverVariables } from '../probes/server-variables.js';
 import { holdsAddress } from '../vip.js';
-import { catchUpWaits } from './catch-up.js';
+import { catchUpWaits, serverWaitSeconds } from './catch-up.js';
 import { wantedRole, type NotifyEvent } from './event.js';
 import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
 import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql } from './read-only.js';
@@ -81,11 +81,13 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
 
   const channels = await readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server: before });
   const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
-  const { catchUpTimeoutS } = spec.notify;
-  for (const wait of catchUpWaits(before.flavor, before.version, channels, catchUpTimeoutS)) {
+  // One budget for all channels, not one each: the lock other notify runs wait on is sized by it.
+  const budgetEnds = deps.now() + spec.notify.catchUpTimeoutS * 1000;
+  for (const wait of catchUpWaits(before.flavor, before.version, channels)) {
     const t0 = deps.now();
-    // The server waits up to catchUpTimeoutS itself; our deadline only guards a hung server.
-    const rows = await session.query(wait.sql, deadlineAfter(catchUpTimeoutS * 1000 + spec.timeoutMs, deps.now));
+    const t = serverWaitSeconds((budgetEnds - t0) / 1000);
+    // The server waits up to t itself; our deadline only guards a hung server.
+    const rows = await session.query(wait.sql(t), deadlineAfter(t * 1000 + spec.timeoutMs, deps.now));
     waited.push({ channel: wait.channel, target: wait.target, outcome: wait.outcome(rows[0]?.waited), ms: Math.round(deps.now() - t0) });
   }
   const behind = waited.filter((w) => w.outcome !== 'caught-up');
@@ -104,8 +106,9 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
 async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
   const before = await readServer(session, spec, deps);
   let after = before;
-  if (isWritable(before)) {
-    await session.query(demoteSql(before), deadlineAfter(spec.timeoutMs, deps.now));
+  const sql = demoteSql(before);
+  if (sql) {
+    await session.query(sql, deadlineAfter(spec.timeoutMs, deps.now));
     after = await readServer(session, spec, deps);
   }
   let killed = 0;
@@ -123,6 +126,6 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
     }
   }
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
-  const action = isWritable(before) ? 'demoted' : 'already-read-only';
+  const action = sql ? 'demoted' : 'already-read-only';
   return { ok: !isWritable(after), action, message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${readOnlyText(before)} -> ${readOnlyText(after)}${kills}`, before: readOnlyText(before), after: readOnlyText(after), killed };
 }

@@ -7,9 +7,13 @@ export const PROMOTE_SQL = 'SET GLOBAL read_only = OFF';
 /**
  * Read-only, as strongly as the server allows: super_read_only (which implies read_only) stops
  * SUPER users too on MySQL; MariaDB has only read_only (READ ONLY ADMIN may still write).
+ * Null when the server is already there; a MySQL server with read_only=ON but super_read_only=OFF
+ * is not, since its SUPER users (root) can still write.
  */
-export const demoteSql = (server: ServerInfo): string =>
-  server.superReadOnly === null ? 'SET GLOBAL read_only = ON' : 'SET GLOBAL super_read_only = ON';
+export function demoteSql(server: ServerInfo): string | null {
+  if (server.superReadOnly === null) return server.readOnly ? null : 'SET GLOBAL read_only = ON';
+  return server.superReadOnly ? null : 'SET GLOBAL super_read_only = ON';
+}
 
 export const CONNECTIONS_SQL = 'SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()';
 

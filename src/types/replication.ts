@@ -29,7 +29,7 @@ export interface ReplicationChannel {
   readonly readSourceLogPos: number | null;
   readonly relaySourceLogFile: string | null;
   readonly execSourceLogPos: number | null;
-  /** MySQL Retrieved_Gtid_Set / MariaDB Gtid_IO_Pos. */
+  /** MySQL Retrieved_Gtid_Set / MariaDB Gtid_IO_Pos (null when Using_Gtid is No: it is stale then). */
   readonly retrievedGtid: string | null;
   /** MySQL Executed_Gtid_Set; MariaDB has no per-row executed set (use @@gtid_slave_pos). */
   readonly executedGtid: string | null;

@@ -251,6 +251,15 @@ describe('parseReplicaStatus: normalisation rules', () => {
     expect(got).toMatchObject({ sourceHost: null, sourceUuid: null, retrievedGtid: null, executedGtid: null });
   });
 
+  it('MariaDB with Using_Gtid No: Gtid_IO_Pos is a stale position, not what was received', () => {
+    // Measured on 10.11.19: after CHANGE MASTER TO MASTER_USE_GTID=no, Gtid_IO_Pos kept 0-12-5
+    // while the source went on to 0-12-7 and Read_Master_Log_Pos advanced.
+    const [primary] = mariadb11.rows as [Row];
+    expect(parseReplicaStatus([{ ...primary, Using_Gtid: 'No' }])[0]?.retrievedGtid).toBeNull();
+    expect(parseReplicaStatus([{ ...primary, Using_Gtid: 'Current_Pos' }])[0]?.retrievedGtid).toBe('0-1-2042');
+    expect(parseReplicaStatus([{ ...primary, Using_Gtid: 'Slave_Pos' }])[0]?.retrievedGtid).toBe('0-1-2042');
+  });
+
   it('a row that has only one of the two thread columns is still a status row', () => {
     const { Slave_IO_Running: _io, ...sqlOnly } = base;
     expect(parseReplicaStatus([sqlOnly])[0]).toMatchObject({ ioRunning: 'no', sqlRunning: true });

@@ -26,7 +26,7 @@ describe('version gates', () => {
 
   it('a MySQL 8.0.26 standby without GTIDs waits with SOURCE_POS_WAIT, 8.0.25 and MariaDB with MASTER_POS_WAIT', () => {
     const byPosition = [healthyChannel({ retrievedGtid: null })];
-    const fn = (flavor: 'mysql' | 'mariadb', version: string) => catchUpWaits(flavor, version, byPosition, 30)[0]!.sql.split('(')[0];
+    const fn = (flavor: 'mysql' | 'mariadb', version: string) => catchUpWaits(flavor, version, byPosition)[0]!.sql(30).split('(')[0];
     expect(fn('mysql', '8.0.26')).toBe('SELECT SOURCE_POS_WAIT');
     expect(fn('mysql', '8.0.25')).toBe('SELECT MASTER_POS_WAIT');
     expect(fn('mariadb', '11.4.2-MariaDB')).toBe('SELECT MASTER_POS_WAIT');

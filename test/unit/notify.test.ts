@@ -1,0 +1,388 @@
+/**
+ * runNotify against the scripted SQL fake: every statement the handler sends is listed, in order,
+ * with the rows a real server would answer; anything else fails the test. The replication status
+ * rows are the recorded / documented fixtures of test/fixtures/replica-status, so the MySQL
+ * branches (which no test can run against a real server here) read the columns MySQL prints.
+ *
+ * What the wait functions return, per their manuals (and the MariaDB ones measured on 10.11.19):
+ *  - MASTER_GTID_WAIT: 0 done, -1 timed out.
+ *    https://mariadb.com/kb/en/master_gtid_wait/
+ *  - WAIT_FOR_EXECUTED_GTID_SET: 0 done, 1 timed out; it waits whatever the replication threads do.
+ *    https://dev.mysql.com/doc/refman/8.4/en/gtid-functions.html
+ *  - SOURCE_POS_WAIT / MASTER_POS_WAIT: events waited for (>= 0) done, -1 timed out, NULL when the
+ *    SQL thread is not running (or stops while waiting).
+ *    https://dev.mysql.com/doc/refman/8.4/en/replication-functions-synchronization.html
+ *    https://mariadb.com/kb/en/master_pos_wait/
+ */
+import { describe, expect, it } from 'vitest';
+import { SERVER_VARIABLES_SQL } from '../../src/dialect/server-info.js';
+import type { NotifyState } from '../../src/notify/event.js';
+import { runNotify, type NotifyOutcome, type NotifyPolicy, type NotifySpec } from '../../src/notify/notify.js';
+import type { InterfaceTable } from '../../src/vip.js';
+import type { Row } from '../../src/types/row.js';
+import { scriptedConnector, variablesRows, type Expectation } from '../helpers/scripted-db.js';
+import * as mariadb10 from '../fixtures/replica-status/mariadb-10-all-slaves-status.js';
+import * as mariadb1011 from '../fixtures/replica-status/mariadb-10.11-recorded.js';
+import * as mariadb11 from '../fixtures/replica-status/mariadb-11-all-slaves-status.js';
+import * as mysql57 from '../fixtures/replica-status/mysql57-slave-status.js';
+import * as mysql80replica from '../fixtures/replica-status/mysql80-replica-status.js';
+import * as mysql80slave from '../fixtures/replica-status/mysql80-slave-status.js';
+import * as mysql84 from '../fixtures/replica-status/mysql84-replica-status.js';
+import * as mysql84multi from '../fixtures/replica-status/mysql84-multi-channel.js';
+import * as mariadbProcesslist from '../fixtures/processlist/mariadb-10.11-recorded.js';
+import * as mysqlProcesslist from '../fixtures/processlist/mysql-8.4-manual.js';
+
+const VIP = '192.0.2.10';
+const TIMEOUT_MS = 5000;
+const CONNECTIONS_SQL = 'SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()';
+
+/** A server's flavour: its version string, and whether it has super_read_only (MySQL). */
+interface Server {
+  readonly version: string;
+  readonly superReadOnly: boolean;
+}
+const MARIADB: Server = { version: '10.11.6-MariaDB-log', superReadOnly: false };
+const MYSQL_57: Server = { version: '5.7.44-log', superReadOnly: true };
+const MYSQL_8021: Server = { version: '8.0.21', superReadOnly: true };
+const MYSQL_8025: Server = { version: '8.0.25', superReadOnly: true };
+const MYSQL_8026: Server = { version: '8.0.26', superReadOnly: true };
+const MYSQL_80: Server = { version: '8.0.36', superReadOnly: true };
+const MYSQL_84: Server = { version: '8.4.3', superReadOnly: true };
+
+/** SHOW GLOBAL VARIABLES for `server`: read_only, and on MySQL super_read_only (the same unless given). */
+const vars = (server: Server, readOnly: boolean, superReadOnly = readOnly): Expectation => ({
+  sql: SERVER_VARIABLES_SQL,
+  rows: variablesRows(readOnly ? 'ON' : 'OFF', server.version, server.superReadOnly ? (superReadOnly ? 'ON' : 'OFF') : undefined),
+});
+
+const interfaces = (vipHere: boolean): InterfaceTable => ({
+  lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
+  ...(vipHere && { eth0: [{ address: VIP, netmask: '255.255.255.255', family: 'IPv4', mac: '52:54:00:12:34:56', internal: false, cidr: `${VIP}/32` }] }),
+});
+
+interface RunOptions {
+  readonly notify?: Partial<NotifyPolicy>;
+  /** Whether this node holds the VIP, at each look (the last answer repeats); no --vip when absent. */
+  readonly vip?: readonly boolean[];
+  readonly connectError?: { errno?: number; code?: string; message: string };
+}
+
+async function run(state: NotifyState, script: readonly Expectation[], options: RunOptions = {}) {
+  const db = scriptedConnector(script, options.connectError);
+  const looks = [...(options.vip ?? [])];
+  let t = 0;
+  const spec: NotifySpec = {
+    connection: { label: 'db1:3306', host: 'db1', port: 3306, user: 'notify' },
+    timeoutMs: TIMEOUT_MS,
+    policy: { maxLagSeconds: 30, role: 'auto', onSaturated: 'unhealthy', channels: [], ...(options.vip && { vip: VIP }) },
+    notify: { catchUpTimeoutS: 30, onCatchUpTimeout: 'stay-read-only', killConnections: false, keepUsers: ['root'], ...options.notify },
+  };
+  const outcome = await runNotify(spec, { type: 'INSTANCE', name: 'VI_1', state, priority: 100 }, {
+    connect: db.connect,
+    now: () => db.elapsedMs() + (t += 1),
+    networkInterfaces: () => interfaces(looks.length > 1 ? looks.shift()! : (looks[0] ?? false)),
+  });
+  db.expectationsMet();
+  expect(db.closedCount(), 'every session opened is closed').toBe(db.openedCount());
+  return { outcome, db };
+}
+
+// ---------------------------------------------------------------------------------------------
+// MASTER: catch up, then writable
+
+type Wait = readonly [sql: string, returns: number | null, outcome: 'caught-up' | 'timed-out' | 'sql-thread-stopped'];
+interface PromoteCase {
+  readonly name: string;
+  readonly server: Server;
+  readonly status: readonly [sql: string, rows: readonly Row[]];
+  readonly waits: readonly Wait[];
+  readonly action: 'promoted' | 'stayed-read-only';
+  readonly message: string;
+  readonly onCatchUpTimeout?: NotifyPolicy['onCatchUpTimeout'];
+}
+const _ = (name: string, server: Server, status: PromoteCase['status'], waits: Wait[], action: PromoteCase['action'], message: string, onCatchUpTimeout?: PromoteCase['onCatchUpTimeout']): PromoteCase =>
+  ({ name, server, status, waits, action, message, ...(onCatchUpTimeout && { onCatchUpTimeout }) });
+
+/** A replica without GTIDs: same row, the GTID columns empty (MySQL gtid_mode=OFF, MariaDB Using_Gtid No). */
+const noGtid = (row: Row): Row =>
+  'Gtid_IO_Pos' in row ? { ...row, Using_Gtid: 'No', Gtid_IO_Pos: '' } : { ...row, Retrieved_Gtid_Set: '', Executed_Gtid_Set: '' };
+
+const MARIADB_PROMOTED = 'promoted: read_only=ON -> read_only=OFF';
+const MYSQL_PROMOTED = 'promoted: read_only=ON super_read_only=ON -> read_only=OFF super_read_only=OFF';
+const STAY = '(--on-catchup-timeout stay-read-only)';
+const UUID_80 = 'a112acd9-25e7-11ed-9d0f-d00d1c6358e2';
+const UUID_84 = '73f86016-978b-11ee-ade5-8d2a2a562feb';
+const UUID_57 = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+
+const PROMOTIONS: readonly PromoteCase[] = [
+  // MariaDB: by GTID, MASTER_GTID_WAIT on each connection's Gtid_IO_Pos (0 done, -1 timed out)
+  _('MariaDB GTID: both connections caught up (MASTER_GTID_WAIT on each Gtid_IO_Pos)', MARIADB, ['SHOW ALL SLAVES STATUS', mariadb11.rows], [
+    ["SELECT MASTER_GTID_WAIT('0-1-2042', 30) AS waited", 0, 'caught-up'],
+    ["SELECT MASTER_GTID_WAIT('5-75-90', 30) AS waited", 0, 'caught-up'],
+  ], 'promoted', MARIADB_PROMOTED),
+  _('MariaDB GTID: a connection whose SQL thread stopped times out, and the node stays read-only', MARIADB, ['SHOW ALL SLAVES STATUS', mariadb10.rows], [
+    ["SELECT MASTER_GTID_WAIT('1-101-50215', 30) AS waited", 0, 'caught-up'],
+    ["SELECT MASTER_GTID_WAIT('2-102-785', 30) AS waited", -1, 'timed-out'],
+  ], 'stayed-read-only', `not promoting: west timed-out waiting for Gtid_IO_Pos 2-102-785 ${STAY}`),
+  _('MariaDB GTID: the same timeout with --on-catchup-timeout promote promotes, and says so', MARIADB, ['SHOW ALL SLAVES STATUS', mariadb10.rows], [
+    ["SELECT MASTER_GTID_WAIT('1-101-50215', 30) AS waited", 0, 'caught-up'],
+    ["SELECT MASTER_GTID_WAIT('2-102-785', 30) AS waited", -1, 'timed-out'],
+  ], 'promoted', 'promoted WITHOUT catching up (--on-catchup-timeout promote): read_only=ON -> read_only=OFF', 'promote'),
+  // MariaDB: by position, MASTER_POS_WAIT(file, pos, t[, connection_name])
+  _('MariaDB by position, default connection: MASTER_POS_WAIT without a connection name', MARIADB, ['SHOW ALL SLAVES STATUS', [noGtid(mariadb11.rows[0]!)]], [
+    ["SELECT MASTER_POS_WAIT('mariadb-bin.000021', 17315, 30) AS waited", 0, 'caught-up'],
+  ], 'promoted', MARIADB_PROMOTED),
+  _('MariaDB by position, named connection with its SQL thread stopped: NULL, stays read-only', MARIADB, ['SHOW ALL SLAVES STATUS', [noGtid(mariadb11.rows[1]!)]], [
+    ["SELECT MASTER_POS_WAIT('mariadb-bin.000007', 4410, 30, 'reports') AS waited", null, 'sql-thread-stopped'],
+  ], 'stayed-read-only', `not promoting: reports sql-thread-stopped waiting for mariadb-bin.000007:4410 ${STAY}`),
+  _('MariaDB by position after MASTER_USE_GTID=no: the stale Gtid_IO_Pos left behind is not waited on', MARIADB, ['SHOW ALL SLAVES STATUS', [{ ...mariadb11.rows[0]!, Using_Gtid: 'No' }]], [
+    ["SELECT MASTER_POS_WAIT('mariadb-bin.000021', 17315, 30) AS waited", 0, 'caught-up'],
+  ], 'promoted', MARIADB_PROMOTED),
+  _('MariaDB replica that never received an event (recorded 10.11): nothing to wait for', MARIADB, ['SHOW ALL SLAVES STATUS', mariadb1011.allSlavesStatus], [], 'promoted', MARIADB_PROMOTED),
+  _('no replication configured: nothing to wait for', MARIADB, ['SHOW ALL SLAVES STATUS', []], [], 'promoted', MARIADB_PROMOTED),
+
+  // MySQL: by GTID, WAIT_FOR_EXECUTED_GTID_SET(Retrieved_Gtid_Set) (0 done, 1 timed out)
+  _('MySQL 8.0 GTID: WAIT_FOR_EXECUTED_GTID_SET on Retrieved_Gtid_Set', MYSQL_80, ['SHOW REPLICA STATUS', mysql80replica.healthy], [
+    [`SELECT WAIT_FOR_EXECUTED_GTID_SET('${UUID_80}:3-1187', 30) AS waited`, 0, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+  _('MySQL 8.0 GTID: 1 means timed out, and the node stays read-only', MYSQL_80, ['SHOW REPLICA STATUS', mysql80replica.healthy], [
+    [`SELECT WAIT_FOR_EXECUTED_GTID_SET('${UUID_80}:3-1187', 30) AS waited`, 1, 'timed-out'],
+  ], 'stayed-read-only', `not promoting: default timed-out waiting for Retrieved_Gtid_Set ${UUID_80}:3-1187 ${STAY}`),
+  _('MySQL 8.4 GTID, two channels: one wait per channel (the GTID wait takes no channel)', MYSQL_84, ['SHOW REPLICA STATUS', mysql84multi.rows], [
+    ["SELECT WAIT_FOR_EXECUTED_GTID_SET('2912c95d-e9f0-11ef-b511-0242ac140002:1-20433', 30) AS waited", 0, 'caught-up'],
+    ["SELECT WAIT_FOR_EXECUTED_GTID_SET('4bc25a7e-05fa-11f0-a474-3a37024b6791:1-880', 30) AS waited", 0, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+  _('MySQL 8.4 GTID, applier stopped on 1062: the GTID wait runs out (it ignores thread state)', MYSQL_84, ['SHOW REPLICA STATUS', mysql84.sqlStoppedDuplicateKey], [
+    [`SELECT WAIT_FOR_EXECUTED_GTID_SET('${UUID_84}:1-3315', 30) AS waited`, 1, 'timed-out'],
+  ], 'stayed-read-only', `not promoting: default timed-out waiting for Retrieved_Gtid_Set ${UUID_84}:1-3315 ${STAY}`),
+  _('MySQL 5.7 GTID: WAIT_FOR_EXECUTED_GTID_SET after SHOW SLAVE STATUS', MYSQL_57, ['SHOW SLAVE STATUS', mysql57.healthy], [
+    [`SELECT WAIT_FOR_EXECUTED_GTID_SET('${UUID_57}:1-4502', 30) AS waited`, 0, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+
+  // MySQL: by position, SOURCE_POS_WAIT from 8.0.26, MASTER_POS_WAIT before; the channel as 4th argument
+  _('MySQL 8.0.26 by position, named channel: SOURCE_POS_WAIT with the channel argument', MYSQL_8026, ['SHOW REPLICA STATUS', [noGtid(mysql84multi.rows[0]!)]], [
+    ["SELECT SOURCE_POS_WAIT('binlog.000210', 4470021, 30, 'source_1') AS waited", 3, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+  _('MySQL 8.4 by position, two channels: one SOURCE_POS_WAIT per channel, each naming it', MYSQL_84, ['SHOW REPLICA STATUS', mysql84multi.rows.map(noGtid)], [
+    ["SELECT SOURCE_POS_WAIT('binlog.000210', 4470021, 30, 'source_1') AS waited", 0, 'caught-up'],
+    ["SELECT SOURCE_POS_WAIT('binlog.000031', 90114, 30, 'source_2') AS waited", -1, 'timed-out'],
+  ], 'stayed-read-only', `not promoting: source_2 timed-out waiting for binlog.000031:90114 ${STAY}`),
+  _('MySQL 8.4 by position, default channel: SOURCE_POS_WAIT without a channel', MYSQL_84, ['SHOW REPLICA STATUS', mysql84.healthy.map(noGtid)], [
+    ["SELECT SOURCE_POS_WAIT('binlog.000042', 88123, 30) AS waited", 0, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+  _('MySQL 8.0.25 by position: MASTER_POS_WAIT (SOURCE_POS_WAIT came with 8.0.26)', MYSQL_8025, ['SHOW REPLICA STATUS', mysql80replica.healthy.map(noGtid)], [
+    ["SELECT MASTER_POS_WAIT('binlog.000017', 52841, 30) AS waited", 0, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+  _('MySQL 8.0.21 delayed replica (SQL_Delay 3600): MASTER_POS_WAIT runs out (-1)', MYSQL_8021, ['SHOW SLAVE STATUS', mysql80slave.delayed], [
+    ["SELECT MASTER_POS_WAIT('binlog.000044', 734112, 30) AS waited", -1, 'timed-out'],
+  ], 'stayed-read-only', `not promoting: default timed-out waiting for binlog.000044:734112 ${STAY}`),
+  _('MySQL 5.7 by position, named channel: MASTER_POS_WAIT with the channel argument', MYSQL_57, ['SHOW SLAVE STATUS', [{ ...noGtid(mysql57.healthy[0]!), Channel_name: 'east' }]], [
+    ["SELECT MASTER_POS_WAIT('mysql-bin.000123', 9876, 30, 'east') AS waited", 0, 'caught-up'],
+  ], 'promoted', MYSQL_PROMOTED),
+  _('MySQL 5.7 by position, SQL thread stopped on 1062: NULL, stays read-only', MYSQL_57, ['SHOW SLAVE STATUS', mysql57.sqlStoppedDuplicateKey.map(noGtid)], [
+    ["SELECT MASTER_POS_WAIT('mysql-bin.000123', 15022, 30) AS waited", null, 'sql-thread-stopped'],
+  ], 'stayed-read-only', `not promoting: default sql-thread-stopped waiting for mysql-bin.000123:15022 ${STAY}`),
+  _('MySQL 5.7 SQL thread stopped, --on-catchup-timeout promote: promotes anyway', MYSQL_57, ['SHOW SLAVE STATUS', mysql57.sqlStoppedDuplicateKey.map(noGtid)], [
+    ["SELECT MASTER_POS_WAIT('mysql-bin.000123', 15022, 30) AS waited", null, 'sql-thread-stopped'],
+  ], 'promoted', 'promoted WITHOUT catching up (--on-catchup-timeout promote): read_only=ON super_read_only=ON -> read_only=OFF super_read_only=OFF', 'promote'),
+];
+
+describe('notify MASTER: catch up on every channel, then read_only=OFF', () => {
+  it.each(PROMOTIONS)('$name', async (c) => {
+    const promotes = c.action === 'promoted';
+    const script: Expectation[] = [
+      vars(c.server, true),
+      { sql: c.status[0], rows: c.status[1] },
+      ...c.waits.map(([sql, returns]): Expectation => ({ sql, rows: [{ waited: returns }] })),
+      ...(promotes ? [{ sql: 'SET GLOBAL read_only = OFF' }, vars(c.server, false)] : []),
+    ];
+    const { outcome, db } = await run('MASTER', script, { vip: [true], notify: c.onCatchUpTimeout ? { onCatchUpTimeout: c.onCatchUpTimeout } : {} });
+    expect(outcome).toMatchObject({ ok: promotes, action: c.action, message: c.message });
+    expect(outcome.waited?.map((w) => w.outcome)).toEqual(c.waits.map(([, , o]) => o));
+    // The server waits up to the catch-up timeout itself; our deadline only guards a hung server.
+    expect(db.deadlines().slice(2, 2 + c.waits.length)).toEqual(c.waits.map(() => 30_000 + TIMEOUT_MS));
+  });
+
+  it('a writable node is left alone: no replication status read, no SET', async () => {
+    const { outcome } = await run('MASTER', [vars(MYSQL_80, false)]);
+    expect(outcome).toMatchObject({ ok: true, action: 'already-writable', message: 'already writable (read_only=OFF super_read_only=OFF)' });
+  });
+
+  it('the VIP moving away while catching up stops the promotion (checked again after the wait)', async () => {
+    const { outcome } = await run('MASTER', [
+      vars(MARIADB, true),
+      { sql: 'SHOW ALL SLAVES STATUS', rows: mariadb11.rows.slice(0, 1) },
+      { sql: "SELECT MASTER_GTID_WAIT('0-1-2042', 30) AS waited", rows: [{ waited: 0 }] },
+    ], { vip: [true, false] });
+    expect(outcome).toMatchObject({
+      ok: true,
+      action: 'stale-ignored',
+      message: `stale MASTER notification: VIP ${VIP} is not on this node any more; not promoting (after catching up)`,
+    });
+  });
+
+  it('--catchup-timeout 0 still bounds the server wait: 0 would mean "wait forever" to the wait functions', async () => {
+    // MASTER_POS_WAIT / SOURCE_POS_WAIT: "a zero or negative timeout means no timeout" (MariaDB KB;
+    // measured on 10.11.19: still waiting after 3 s); WAIT_FOR_EXECUTED_GTID_SET: "the default timeout
+    // is 0 seconds, in which case the function always waits" (MySQL 8.4 manual).
+    const { outcome, db } = await run('MASTER', [
+      vars(MYSQL_84, true),
+      { sql: 'SHOW REPLICA STATUS', rows: mysql84.healthy.map(noGtid) },
+      { sql: "SELECT SOURCE_POS_WAIT('binlog.000042', 88123, 1) AS waited", rows: [{ waited: -1 }] },
+    ], { notify: { catchUpTimeoutS: 0 } });
+    expect(outcome).toMatchObject({ ok: false, action: 'stayed-read-only' });
+    expect(db.deadlines()[2], 'our deadline outlasts the server-side wait').toBe(1000 + TIMEOUT_MS);
+  });
+
+  it('all channels share one catch-up budget: a later wait gets what the earlier ones left', async () => {
+    const { outcome, db } = await run('MASTER', [
+      vars(MYSQL_84, true),
+      { sql: 'SHOW REPLICA STATUS', rows: mysql84multi.rows },
+      { sql: "SELECT WAIT_FOR_EXECUTED_GTID_SET('2912c95d-e9f0-11ef-b511-0242ac140002:1-20433', 30) AS waited", rows: [{ waited: 0 }], takesMs: 24_500 },
+      { sql: "SELECT WAIT_FOR_EXECUTED_GTID_SET('4bc25a7e-05fa-11f0-a474-3a37024b6791:1-880', 6) AS waited", rows: [{ waited: 1 }], takesMs: 6_000 },
+    ]);
+    expect(outcome).toMatchObject({ ok: false, action: 'stayed-read-only' });
+    expect(outcome.waited?.map((w) => Math.floor(w.ms / 100) * 100)).toEqual([24_500, 6_000]);
+    expect(db.deadlines().slice(2)).toEqual([30_000 + TIMEOUT_MS, 6_000 + TIMEOUT_MS]);
+  });
+
+  it('a value from the server that is unsafe to quote is refused, and nothing is written', async () => {
+    const { outcome } = await run('MASTER', [
+      vars(MARIADB, true),
+      { sql: 'SHOW ALL SLAVES STATUS', rows: [{ ...mariadb11.rows[0]!, Gtid_IO_Pos: "0-1-1', 0) OR SLEEP(9" }] },
+    ]);
+    expect(outcome).toMatchObject({ ok: false, action: 'failed', message: 'refusing to put "0-1-1\', 0) OR SLEEP(9" into SQL' });
+  });
+
+  it('without the privilege to read replication status it fails before writing anything', async () => {
+    const { outcome } = await run('MASTER', [
+      vars(MARIADB, true),
+      { sql: 'SHOW ALL SLAVES STATUS', error: { errno: 1227, message: 'Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation' } },
+    ]);
+    expect(outcome).toMatchObject({ ok: false, action: 'failed', message: 'Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation (errno 1227)' });
+  });
+
+  it('a refused SET GLOBAL read_only = OFF is a failure with the server\'s words', async () => {
+    const { outcome } = await run('MASTER', [
+      vars(MYSQL_80, true),
+      { sql: 'SHOW REPLICA STATUS', rows: [] },
+      { sql: 'SET GLOBAL read_only = OFF', error: { errno: 1227, message: 'Access denied; you need (at least one of) the SUPER or SYSTEM_VARIABLES_ADMIN privilege(s) for this operation' } },
+    ]);
+    expect(outcome).toMatchObject({ ok: false, action: 'failed', message: 'Access denied; you need (at least one of) the SUPER or SYSTEM_VARIABLES_ADMIN privilege(s) for this operation (errno 1227)' });
+  });
+
+  it('a server that still reads read-only after the SET is not reported as done', async () => {
+    const { outcome } = await run('MASTER', [
+      vars(MARIADB, true),
+      { sql: 'SHOW ALL SLAVES STATUS', rows: [] },
+      { sql: 'SET GLOBAL read_only = OFF' },
+      vars(MARIADB, true),
+    ]);
+    expect(outcome).toMatchObject({ ok: false, action: 'promoted', message: 'promoted: read_only=ON -> read_only=ON' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// BACKUP / FAULT / STOP: read-only, as strongly as the server allows
+
+interface DemoteCase {
+  readonly name: string;
+  readonly state: NotifyState;
+  readonly server: Server;
+  readonly before: readonly [readOnly: boolean, superReadOnly?: boolean];
+  readonly sql?: string;
+  readonly message: string;
+}
+const DEMOTIONS: readonly DemoteCase[] = [
+  { name: 'MariaDB writer on BACKUP: read_only = ON', state: 'BACKUP', server: MARIADB, before: [false], sql: 'SET GLOBAL read_only = ON', message: 'demoted: read_only=OFF -> read_only=ON' },
+  { name: 'MariaDB writer on FAULT: read_only = ON', state: 'FAULT', server: MARIADB, before: [false], sql: 'SET GLOBAL read_only = ON', message: 'demoted: read_only=OFF -> read_only=ON' },
+  { name: 'MySQL 8.0 writer on FAULT: super_read_only = ON (implies read_only)', state: 'FAULT', server: MYSQL_80, before: [false], sql: 'SET GLOBAL super_read_only = ON', message: 'demoted: read_only=OFF super_read_only=OFF -> read_only=ON super_read_only=ON' },
+  { name: 'MySQL 5.7 writer on STOP: super_read_only = ON', state: 'STOP', server: MYSQL_57, before: [false], sql: 'SET GLOBAL super_read_only = ON', message: 'demoted: read_only=OFF super_read_only=OFF -> read_only=ON super_read_only=ON' },
+  { name: 'MySQL with read_only only: super_read_only = ON still, so SUPER users stop writing too', state: 'BACKUP', server: MYSQL_84, before: [true, false], sql: 'SET GLOBAL super_read_only = ON', message: 'demoted: read_only=ON super_read_only=OFF -> read_only=ON super_read_only=ON' },
+  { name: 'MariaDB already read-only: nothing to set', state: 'BACKUP', server: MARIADB, before: [true], message: 'already read-only: read_only=ON -> read_only=ON' },
+  { name: 'MySQL already super_read_only: nothing to set', state: 'STOP', server: MYSQL_80, before: [true, true], message: 'already read-only: read_only=ON super_read_only=ON -> read_only=ON super_read_only=ON' },
+];
+
+describe('notify BACKUP, FAULT, STOP: read-only', () => {
+  it.each(DEMOTIONS)('$name', async (c) => {
+    const [readOnly, superReadOnly = readOnly] = c.before;
+    const script: Expectation[] = [vars(c.server, readOnly, superReadOnly), ...(c.sql ? [{ sql: c.sql }, vars(c.server, true)] : [])];
+    const { outcome } = await run(c.state, script, { vip: [false] });
+    expect(outcome).toMatchObject({ ok: true, action: c.sql ? 'demoted' : 'already-read-only', message: c.message, killed: 0 });
+  });
+
+  it('a refused SET GLOBAL read_only = ON is a failure', async () => {
+    const { outcome } = await run('FAULT', [
+      vars(MARIADB, false),
+      { sql: 'SET GLOBAL read_only = ON', error: { errno: 1227, message: 'Access denied; you need (at least one of) the SUPER, READ_ONLY ADMIN privilege(s) for this operation' } },
+    ]);
+    expect(outcome).toMatchObject({ ok: false, action: 'failed', message: 'Access denied; you need (at least one of) the SUPER, READ_ONLY ADMIN privilege(s) for this operation (errno 1227)' });
+  });
+});
+
+describe('notify --kill-connections: clients only, never replication, system threads or kept users', () => {
+  const kills = (...ids: number[]): Expectation[] => ids.map((id) => ({ sql: `KILL CONNECTION ${id}` }));
+
+  it('MariaDB (recorded processlist): kills the app connections, keeps root, replication and the event scheduler', async () => {
+    const rows = [...mariadbProcesslist.replica, ...mariadbProcesslist.source, { ID: 31, USER: 'notify', COMMAND: 'Sleep' }];
+    const { outcome } = await run('BACKUP', [vars(MARIADB, false), { sql: 'SET GLOBAL read_only = ON' }, vars(MARIADB, true), { sql: CONNECTIONS_SQL, rows }, ...kills(24, 21)], {
+      notify: { killConnections: true },
+    });
+    expect(outcome).toMatchObject({ ok: true, action: 'demoted', killed: 2, message: 'demoted: read_only=OFF -> read_only=ON; killed 2 client connection(s)' });
+  });
+
+  it('MySQL (manual processlist): --keep-user spares its users; replication under root or repl is not a client', async () => {
+    const { outcome } = await run('FAULT', [vars(MYSQL_84, true), { sql: CONNECTIONS_SQL, rows: mysqlProcesslist.replica }, ...kills(16648, 16653)], {
+      notify: { killConnections: true, keepUsers: ['root', 'backup'] },
+    });
+    expect(outcome).toMatchObject({ ok: true, action: 'already-read-only', killed: 2 });
+  });
+
+  it('a connection that ended meanwhile (1094 unknown thread) is not an error', async () => {
+    const { outcome } = await run('STOP', [
+      vars(MARIADB, true),
+      { sql: CONNECTIONS_SQL, rows: mariadbProcesslist.replica },
+      { sql: 'KILL CONNECTION 24', error: { errno: 1094, message: 'Unknown thread id: 24' } },
+      ...kills(21),
+    ], { notify: { killConnections: true } });
+    expect(outcome).toMatchObject({ ok: true, killed: 1, message: 'already read-only: read_only=ON -> read_only=ON; killed 1 client connection(s)' });
+  });
+
+  it('any other KILL error fails the run, after read-only is already set', async () => {
+    const { outcome } = await run('BACKUP', [
+      vars(MARIADB, false),
+      { sql: 'SET GLOBAL read_only = ON' },
+      vars(MARIADB, true),
+      { sql: CONNECTIONS_SQL, rows: mariadbProcesslist.replica },
+      { sql: 'KILL CONNECTION 24', error: { errno: 1095, message: 'You are not owner of thread 24' } },
+    ], { notify: { killConnections: true } });
+    expect(outcome).toMatchObject({ ok: false, action: 'failed', message: 'You are not owner of thread 24 (errno 1095)' });
+  });
+
+  it('without --kill-connections the processlist is not even read', async () => {
+    const { outcome } = await run('BACKUP', [vars(MARIADB, false), { sql: 'SET GLOBAL read_only = ON' }, vars(MARIADB, true)]);
+    expect(outcome.message).toBe('demoted: read_only=OFF -> read_only=ON');
+  });
+});
+
+describe('notify: what is not acted on sends no SQL at all', () => {
+  const NONE: readonly { name: string; state: NotifyState; vip?: boolean[]; outcome: Partial<NotifyOutcome> }[] = [
+    { name: 'MASTER while the VIP is not here (stale)', state: 'MASTER', vip: [false], outcome: { ok: true, action: 'stale-ignored', message: `stale MASTER notification: VIP ${VIP} is not on this node any more; not promoting` } },
+    { name: 'BACKUP while the VIP is here again (stale)', state: 'BACKUP', vip: [true], outcome: { ok: true, action: 'stale-ignored', message: `stale notification: VIP ${VIP} is on this node again; not demoting` } },
+    { name: 'FAULT while the VIP is here again (stale)', state: 'FAULT', vip: [true], outcome: { ok: true, action: 'stale-ignored', message: `stale notification: VIP ${VIP} is on this node again; not demoting` } },
+    { name: 'STOP while the VIP is here again (stale)', state: 'STOP', vip: [true], outcome: { ok: true, action: 'stale-ignored', message: `stale notification: VIP ${VIP} is on this node again; not demoting` } },
+    { name: 'DELETED', state: 'DELETED', vip: [true], outcome: { ok: true, action: 'nothing', message: 'DELETED: nothing to do' } },
+    { name: 'DELETED without --vip', state: 'DELETED', outcome: { ok: true, action: 'nothing', message: 'DELETED: nothing to do' } },
+  ];
+  it.each(NONE)('$name', async (c) => {
+    const { outcome, db } = await run(c.state, [], c.vip ? { vip: c.vip } : {});
+    expect(outcome).toEqual(c.outcome);
+    expect(db.connectCount(), 'not even a connection').toBe(0);
+  });
+
+  it('a server that cannot be reached fails the run with the connect error', async () => {
+    const { outcome, db } = await run('MASTER', [], { connectError: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 192.0.2.21:3306' } });
+    expect(outcome).toEqual({ ok: false, action: 'failed', message: 'cannot connect: refused: connect ECONNREFUSED 192.0.2.21:3306' });
+    expect(db.statements()).toEqual([]);
+  });
+});
