@@ -14,7 +14,7 @@ export interface OptionSpec {
   readonly name: string;
   readonly short?: string;
   readonly kind: OptionKind;
-  readonly group: 'Connection' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Notify' | 'General';
+  readonly group: 'Connection' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Notify' | 'Lint' | 'General';
   /** The commands that take this option; absent means all of them. */
   readonly commands?: readonly Command[];
   /** Options that describe one target: with `daemon --config` they belong in the file. */
@@ -47,6 +47,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'channel', commands: ['check', 'daemon'], perTarget: true, kind: 'list', group: 'Policy', describe: 'Only judge these replication channels / connection names (repeatable); default all' },
   { name: 'format', commands: ['check'], kind: 'string', group: 'Output', describe: 'Output format', choices: ['human', 'json', 'nagios'], defaultText: DEFAULTS.format },
   { name: 'json', commands: ['check', 'lint-keepalived'], kind: 'boolean', group: 'Output', describe: 'Same as --format json', describeFor: { 'lint-keepalived': 'Print the findings as a JSON array of {id, severity, file, line, message}' } },
+  { name: 'offline', commands: ['lint-keepalived'], kind: 'boolean', group: 'Lint', describe: "Skip the host checks (script user, script paths and permissions, track file directories, keepalived -t): for a FILE meant for another machine" },
   { name: 'log-file', commands: ['check', 'notify'], kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
   { name: 'no-syslog', commands: ['check', 'notify'], kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
   { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see docs/daemon.md); without it, one target from the connection options' },

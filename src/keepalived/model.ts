@@ -11,6 +11,11 @@
  * - vrrp_instance: state, nopreempt (preempt turns it back off), track_script and track_file
  *   blocks of `NAME [weight N [reverse]]`, where a weight overrides the definition's.
  * - vrrp_sync_group: group { NAMES }, sync_group_tracking_weight.
+ * - notify, notify_master, notify_backup, notify_fault, notify_stop (and, in an instance,
+ *   notify_deleted and notify_master_rx_lower_pri): `"COMMAND" [USER [GROUP]]`; keepalived
+ *   re-splits the line, so an unquoted second word is taken as the user (lib/notify.c
+ *   notify_script_init()).
+ * - global_defs: script_user USER [GROUP], enable_script_security.
  * Where a keyword is given twice in a block, the last one counts, as in keepalived's handlers.
  */
 import { splitWords, type ConfNode } from './parse.js';
@@ -32,6 +37,8 @@ export interface VrrpScript {
 export interface TrackFile {
   readonly name: string;
   readonly node: ConfNode;
+  /** The `file PATH` line. */
+  readonly file?: ConfNode;
   readonly weight?: ConfNode;
   readonly initFile?: ConfNode;
 }
@@ -43,9 +50,22 @@ export interface TrackRef {
   readonly weight?: number;
 }
 
+/** One notify line of an instance or sync group. */
+export interface NotifyLine {
+  /** notify, notify_master, ...: which transitions run it. */
+  readonly keyword: string;
+  readonly node: ConfNode;
+  /** The argv keepalived runs (before the four arguments a generic notify gets). */
+  readonly command: readonly string[];
+  /** `USER [GROUP]` after the command: it runs as them instead of the default script user. */
+  readonly user?: string;
+  readonly group?: string;
+}
+
 export interface VrrpInstance {
   readonly name: string;
   readonly node: ConfNode;
+  readonly notifies: readonly NotifyLine[];
   readonly state?: ConfNode;
   /** The nopreempt line, unless a later `preempt` turned it off. */
   readonly nopreempt?: ConfNode;
@@ -56,6 +76,7 @@ export interface VrrpInstance {
 export interface SyncGroup {
   readonly name: string;
   readonly node: ConfNode;
+  readonly notifies: readonly NotifyLine[];
   readonly members: readonly string[];
   readonly trackingWeight: boolean;
   readonly trackScripts: readonly TrackRef[];
@@ -64,6 +85,9 @@ export interface SyncGroup {
 
 export interface KeepalivedConf {
   readonly globalDefs: readonly ConfNode[];
+  /** The last `script_user USER [GROUP]` of any global_defs. */
+  readonly scriptUser?: ConfNode;
+  readonly scriptSecurity: boolean;
   readonly scripts: readonly VrrpScript[];
   readonly trackFiles: readonly TrackFile[];
   readonly instances: readonly VrrpInstance[];
@@ -84,6 +108,14 @@ function trackRefs(node: ConfNode, keyword: string): TrackRef[] {
       const weight = ref.args[0] === 'weight' && ref.args[1] !== undefined ? leadingInt(ref.args[1]) : undefined;
       return { name: ref.keyword, node: ref, ...(weight !== undefined && { weight }) };
     });
+}
+
+const NOTIFY_KEYWORDS = ['notify', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify_deleted', 'notify_master_rx_lower_pri'];
+
+function notifyLines(node: ConfNode): NotifyLine[] {
+  return node.children
+    .filter((c) => NOTIFY_KEYWORDS.includes(c.keyword) && c.args[0] !== undefined)
+    .map((c) => ({ keyword: c.keyword, node: c, command: splitWords(c.args[0]!).words, ...withDefined({ user: c.args[1], group: c.args[2] }) }));
 }
 
 function vrrpScript(node: ConfNode): VrrpScript {
@@ -109,6 +141,7 @@ function vrrpInstance(node: ConfNode): VrrpInstance {
   return {
     name: nameOf(node),
     node,
+    notifies: notifyLines(node),
     ...withDefined({ state: last(node, 'state'), nopreempt: preemption?.keyword === 'nopreempt' ? preemption : undefined }),
     trackScripts: trackRefs(node, 'track_script'),
     trackFiles: trackRefs(node, 'track_file'),
@@ -120,6 +153,7 @@ function syncGroup(node: ConfNode): SyncGroup {
   return {
     name: nameOf(node),
     node,
+    notifies: notifyLines(node),
     members: group ? group.children.flatMap((c) => [c.keyword, ...c.args]) : [],
     trackingWeight: last(node, 'sync_group_tracking_weight') !== undefined,
     trackScripts: trackRefs(node, 'track_script'),
@@ -129,13 +163,17 @@ function syncGroup(node: ConfNode): SyncGroup {
 
 export function readModel(nodes: readonly ConfNode[]): KeepalivedConf {
   const blocks = (...keywords: string[]) => nodes.filter((n) => n.block && keywords.includes(n.keyword));
+  const globalDefs = blocks('global_defs');
+  const scriptUser = globalDefs.map((g) => last(g, 'script_user')).filter((n) => n !== undefined).at(-1);
   return {
-    globalDefs: blocks('global_defs'),
+    globalDefs,
+    ...withDefined({ scriptUser }),
+    scriptSecurity: globalDefs.some((g) => last(g, 'enable_script_security') !== undefined),
     scripts: blocks('vrrp_script').map(vrrpScript),
     trackFiles: blocks('track_file', 'vrrp_track_file').map((node) => ({
       name: nameOf(node),
       node,
-      ...withDefined({ weight: last(node, 'weight'), initFile: last(node, 'init_file') }),
+      ...withDefined({ file: last(node, 'file'), weight: last(node, 'weight'), initFile: last(node, 'init_file') }),
     })),
     instances: blocks('vrrp_instance').map(vrrpInstance),
     syncGroups: blocks('vrrp_sync_group').map(syncGroup),

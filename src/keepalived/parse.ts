@@ -29,6 +29,7 @@
  * without its '{', or a '{' never closed, is an `unbalanced-braces` finding with its line.
  */
 import { error, type LintFinding } from './finding.js';
+import { InputLimitError, LIMITS, ReadBudget } from './limits.js';
 
 export interface ConfNode {
   readonly keyword: string;
@@ -70,8 +71,13 @@ interface Node {
 }
 
 const BLANK = /[ \t\f\v\r\n]/;
+const BLANKS = /[ \t\f\v\r\n]+/;
 
-export function parseConf(text: string, file: string): ParsedFile {
+/**
+ * Throws InputLimitError when blocks nest deeper than LIMITS.nesting (`depth` is the nesting of
+ * the include line that brought this file in) or `$NAME` expansion takes more than the budget.
+ */
+export function parseConf(text: string, file: string, budget: ReadBudget = new ReadBudget(), depth = 0): ParsedFile {
   const problems: LintFinding[] = [];
   const top: Node[] = [];
   const open: Node[] = [];
@@ -98,6 +104,7 @@ export function parseConf(text: string, file: string): ParsedFile {
     }
     for (const part of splitAtBraces(body)) {
       if (part === '{') {
+        if (open.length + depth >= LIMITS.nesting) throw new InputLimitError(file, line, `blocks nested more than ${LIMITS.nesting} deep (keepalived's own keywords go 4 deep); stopped reading`);
         if (owner && !owner.block) {
           owner.block = true;
           open.push(owner);
@@ -123,6 +130,10 @@ export function parseConf(text: string, file: string): ParsedFile {
   const physical = text.split(/\r?\n/);
   for (let i = 0; i < physical.length; i++) {
     const line = i + 1;
+    const bytes = Buffer.byteLength(physical[i]!);
+    if (bytes > LIMITS.lineBytes) {
+      problems.push(error('line-too-long', at(line), `this line is ${bytes} bytes: keepalived reads at most ${LIMITS.lineBytes} bytes of a line (lib/parser.h MAXBUF) and reads the rest as a line of its own; shorten it`));
+    }
     let body = decomment(physical[i]!);
     if (body === '') continue;
 
@@ -145,7 +156,11 @@ export function parseConf(text: string, file: string): ParsedFile {
     }
     if (body.startsWith('~SEQ')) continue;
 
-    for (const expanded of expand(body, definitions)) logicalLine(expanded, line, condition);
+    const expanded = expand(body, definitions, (growth) => budget.take(growth, file, line, "this line's $NAME expansion"));
+    if (expanded.tooLong) {
+      problems.push(error('expansion-too-long', at(line), `$NAME expansion makes this line longer than keepalived's ${LIMITS.lineBytes} bytes: keepalived refuses the substitution ("Parameter substitution on line ... would exceed maximum line length") and keeps the line unexpanded`));
+    }
+    for (const one of expanded.lines) logicalLine(one, line, condition);
   }
 
   for (const unclosed of open) {
@@ -175,21 +190,52 @@ function decomment(raw: string): string {
   return out.trim();
 }
 
-/** Expands `$NAME` and `${NAME}` uses of definitions; a multi-line definition yields several lines. */
-function expand(body: string, definitions: ReadonlyMap<string, string>): string[] {
-  if (definitions.size === 0 || !body.includes('$')) return [body];
+const USE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[ \t,)]|$)/gm;
+
+/**
+ * Expands `$NAME` and `${NAME}` uses of definitions; a multi-line definition yields several lines.
+ * keepalived re-expands while the line still holds a '$' and stops where a line would pass its
+ * buffer (lib/parser.c read_line() `recheck`, replace_param()): so does this, keeping the last
+ * expansion that fit, which also ends a self-referencing `$X=$X $X` after a few rounds. `take`
+ * is told each round's growth and throws past the budget.
+ */
+function expand(body: string, definitions: ReadonlyMap<string, string>, take: (growth: number) => void): { lines: string[]; tooLong: boolean } {
   let text = body;
-  // keepalived re-expands while the result still holds a '$'; a bound stops self-reference.
-  for (let round = 0; round < 10; round++) {
-    const next = text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[ \t,)]|$)/gm, (use, braced?: string, bare?: string) => definitions.get((braced ?? bare)!) ?? use);
-    if (next === text) break;
-    text = next;
+  let tooLong = false;
+  if (definitions.size > 0 && body.includes('$')) {
+    for (let round = 0; round < LIMITS.expansionRounds; round++) {
+      // Bounded while it is built: one round may multiply the line by every use it holds.
+      const next = substitute(text, definitions, text.length + LIMITS.totalBytes);
+      if (next === text) break;
+      if (next === undefined || next.split('\n').some((l) => Buffer.byteLength(l) > LIMITS.lineBytes)) {
+        tooLong = true;
+        break;
+      }
+      take(next.length - text.length);
+      text = next;
+    }
   }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return { lines: text.split('\n').map((l) => l.trim()).filter((l) => l !== ''), tooLong };
+}
+
+/** One round of substitution, or undefined as soon as the result passes `max` characters. */
+function substitute(text: string, definitions: ReadonlyMap<string, string>, max: number): string | undefined {
+  let out = '';
+  let from = 0;
+  for (const use of text.matchAll(USE)) {
+    const value = definitions.get((use[1] ?? use[2])!);
+    if (value === undefined) continue;
+    out += text.slice(from, use.index) + value;
+    from = use.index + use[0].length;
+    if (out.length > max) return undefined;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** Cuts a logical line at each '{' or '}' outside double quotes (lib/parser.c read_line()). */
 function splitAtBraces(text: string): string[] {
+  // Most lines have no brace: one native test instead of a loop over every character.
+  if (!/[{}]/.test(text)) return text.trim() === '' ? [] : [text.trim()];
   const parts: string[] = [];
   let rest = text;
   while (rest !== '') {
@@ -221,6 +267,8 @@ const ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', E: '\x1b
  * control escapes are kept as the plain character: nothing this linter checks depends on them.
  */
 export function splitWords(text: string): { words: string[]; unterminated?: '"' | "'" } {
+  // Without quotes or escapes the words are what white space separates (and a split is native).
+  if (!/["'\\]/.test(text)) return { words: text.split(BLANKS).filter((w) => w !== '') };
   const words: string[] = [];
   let i = 0;
   while (i < text.length) {

@@ -21,7 +21,9 @@ import {
   type VrrpInstance,
   type VrrpScript,
 } from './model.js';
-import { baseName, checkMysqlRun, isInterpreter, isRedirection, isSystemProgram, NODE_STARTUP_MARGIN_S } from './script-command.js';
+import { notifyMissing, notifyWithoutVip } from './notify-rules.js';
+import { checkMysqlRun, NODE_STARTUP_MARGIN_S } from './script-command.js';
+import { relativeScriptPath, scriptArgsNotQuoted, scriptNotViaSh } from './script-rules.js';
 
 export interface Rule {
   readonly id: string;
@@ -138,52 +140,6 @@ function trackFileWithoutInitFile(conf: KeepalivedConf): LintFinding[] {
   });
 }
 
-function scriptArgsNotQuoted(conf: KeepalivedConf): LintFinding[] {
-  return conf.scripts.flatMap((s) =>
-    s.script && s.script.args.length > 1
-      ? [error('script-args-not-quoted', s.script, `vrrp_script ${s.name}: keepalived runs only the first word of an unquoted script ("${s.script.args[0]}") and drops the rest; quote the whole command as one string${s.script.args.some((a) => /\s/.test(a)) ? '' : `: script "${s.script.args.join(' ')}"`}`)]
-      : [],
-  );
-}
-
-function relativeScriptPath(conf: KeepalivedConf): LintFinding[] {
-  return conf.scripts.flatMap((s) => {
-    const argv0 = s.command[0];
-    if (!s.script || argv0 === undefined || argv0.startsWith('/') || isRedirection(argv0)) return [];
-    return [
-      error(
-        'relative-script-path',
-        s.script,
-        `vrrp_script ${s.name} runs "${argv0}" by a relative name: keepalived looks it up once on its own PATH at start-up and, if not found, disables the check so the instance tracks nothing; use an absolute path`,
-      ),
-    ];
-  });
-}
-
-/**
- * The decision: warn when the command's first word is an absolute path that is neither an
- * interpreter (sh, bash, node, python, perl... by base name) nor a program in /bin, /sbin,
- * /usr/bin or /usr/sbin. Those belong to the distribution, whose package manager replaces them
- * by rename, so they do not vanish under a running keepalived. Anything else (a guard, check-mysql
- * itself, a script in /opt or /usr/local) is a file an operator may delete or redeploy: as an
- * interpreter's argument a missing file fails the check instead of passing it.
- */
-function scriptNotViaSh(conf: KeepalivedConf): LintFinding[] {
-  return conf.scripts.flatMap((s) => {
-    const argv0 = s.command[0];
-    if (!s.script || argv0 === undefined || !argv0.startsWith('/') || isInterpreter(argv0) || isSystemProgram(argv0)) return [];
-    const rest = s.command.slice(1).join(' ');
-    const fix = baseName(argv0) === 'check-mysql' ? `/usr/bin/node ${argv0}` : `/bin/sh ${argv0}`;
-    return [
-      warning(
-        'script-not-via-sh',
-        s.script,
-        `vrrp_script ${s.name} runs ${argv0} directly: if that file is deleted or loses its exec bit while keepalived runs, the exec fails and keepalived counts the check as passing; run it through its interpreter: script "${fix}${rest ? ` ${rest}` : ''}"`,
-      ),
-    ];
-  });
-}
-
 function timeoutNotAboveDeadline(conf: KeepalivedConf): LintFinding[] {
   return conf.scripts.flatMap((s) => {
     const run = checkMysqlRun(s.command);
@@ -262,12 +218,14 @@ export const RULES: readonly Rule[] = [
   { id: 'missing-init-fail', summary: 'vrrp_script without init_fail: not failed until its first result', check: missingInitFail },
   { id: 'track-file-without-init-file', summary: 'track_file without init_file 1 overwrite: a missing file reads as 0 (healthy)', check: trackFileWithoutInitFile },
   { id: 'script-args-not-quoted', summary: 'script with unquoted arguments: keepalived runs only the first word', check: scriptArgsNotQuoted },
-  { id: 'relative-script-path', summary: 'script not named by an absolute path: not found means the check is disabled', check: relativeScriptPath },
+  { id: 'relative-script-path', summary: 'script or notify (or the file given to its interpreter) not named by an absolute path: not found means disabled', check: relativeScriptPath },
   { id: 'script-not-via-sh', summary: 'script file run directly, not through /bin/sh or its interpreter: deleted at runtime it passes', check: scriptNotViaSh },
   { id: 'timeout-not-above-deadline', summary: "vrrp_script timeout below check-mysql's --timeout + 0.3 s: killed before it can say why", check: timeoutNotAboveDeadline },
   { id: 'non-integer-seconds', summary: 'fractional interval or timeout: keepalived 2.2.7 truncates it to whole seconds', check: nonIntegerSeconds },
   { id: 'detection-budget', summary: `worst-case detection (interval × fall + timeout) over ${DETECTION_BUDGET_S} s, or an interval of 10 s or more`, check: detectionBudget },
   { id: 'missing-script-security', summary: 'global_defs without enable_script_security or script_user', check: missingScriptSecurity },
+  { id: 'notify-missing', summary: 'instance whose notify does not run check-mysql notify on every transition: the VIP holder stays read-only', check: notifyMissing },
+  { id: 'notify-without-vip', summary: 'check-mysql notify without --vip: an out-of-order run can leave the node writable', check: notifyWithoutVip },
 ];
 
 /** Reported while reading the files rather than by a rule over the model. */
@@ -277,6 +235,8 @@ export const SYNTAX_CHECKS: readonly Omit<Rule, 'check'>[] = [
   { id: 'include-unreadable', summary: 'an included file that cannot be read: keepalived skips it silently' },
   { id: 'include-unresolved', summary: 'an include with a wildcard this run could not expand' },
   { id: 'include-cycle', summary: 'a file that includes itself' },
+  { id: 'line-too-long', summary: 'a line over 1023 bytes: keepalived reads the rest as a line of its own' },
+  { id: 'expansion-too-long', summary: 'a $NAME expansion past 1023 bytes: keepalived keeps the line unexpanded' },
 ];
 
 export const runRules = (conf: KeepalivedConf): LintFinding[] => RULES.flatMap((rule) => rule.check(conf));

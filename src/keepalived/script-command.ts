@@ -60,3 +60,33 @@ export function checkMysqlRun(command: readonly string[]): CheckMysqlRun | undef
   const seconds = timeout === undefined ? NaN : Number(timeout);
   return Number.isFinite(seconds) && seconds > 0 ? { timeoutS: seconds, explicit: true } : { timeoutS: CHECK_MYSQL_DEFAULT_TIMEOUT_S, explicit: false };
 }
+
+export interface CheckMysqlNotify {
+  /** Whether the command passes --vip, which lets notify tell a stale run from the latest. */
+  readonly vip: boolean;
+}
+
+/** When the command runs `check-mysql notify`, whether it passes --vip. */
+export function checkMysqlNotify(command: readonly string[]): CheckMysqlNotify | undefined {
+  const words = commandWords(command);
+  const at = words.findIndex((w) => baseName(w) === 'check-mysql');
+  if (at < 0 || words[at + 1] !== 'notify') return undefined;
+  const options = words.slice(at + 2);
+  const end = options.indexOf('--');
+  return { vip: (end < 0 ? options : options.slice(0, end)).some((w) => w === '--vip' || w.startsWith('--vip=')) };
+}
+
+/**
+ * The file an interpreter is given to run (`/usr/bin/node /opt/x/check-mysql`), if any: the first
+ * word after it that is not an option. None for `sh -c '...'`, `node -e`, or `env`, which looks
+ * its program up itself.
+ */
+export function interpretedFile(command: readonly string[]): string | undefined {
+  const [argv0, ...rest] = command;
+  if (argv0 === undefined || !isInterpreter(argv0) || baseName(argv0) === 'env') return undefined;
+  for (const word of rest) {
+    if (['-c', '-e', '--eval', '-p', '--print', '-'].includes(word)) return undefined;
+    if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}

@@ -1,48 +1,41 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../src/config/config.js';
+import { HOST_CHECKS } from '../../src/keepalived/host-rules.js';
+import type { LintDeps } from '../../src/keepalived/host.js';
 import { loadConf } from '../../src/keepalived/include.js';
 import { readModel } from '../../src/keepalived/model.js';
 import { parseConf } from '../../src/keepalived/parse.js';
 import { RULES, SYNTAX_CHECKS } from '../../src/keepalived/rules.js';
 import { CHECK_MYSQL_DEFAULT_TIMEOUT_S } from '../../src/keepalived/script-command.js';
-import { lintKeepalived } from '../../src/commands/lint-keepalived.js';
-import { runCommand } from '../../src/commands/run-command.js';
-import type { ConfReader as LintDeps } from '../../src/keepalived/include.js';
+import { disk, memoryFiles as memory, runLint } from './lint-keepalived-helpers.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'keepalived');
 const F = (name: string): string => join(DIR, name);
-const disk: LintDeps = { readFile: (p) => readFileSync(p, 'utf8'), readDir: (p) => readdirSync(p) };
 
-async function lint(argv: string[], deps: LintDeps = disk) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), hideArgv: () => undefined };
-  const code = await runCommand(lintKeepalived, argv, {}, io, deps);
-  return { code, stdout: out.join(''), stderr: err.join(''), lines: out.join('').split('\n').filter((l) => l !== '') };
-}
-
-/** An in-memory file tree for the reader; a missing name throws ENOENT like fs does. */
-function memory(files: Record<string, string>): LintDeps {
-  const enoent = (p: string) => Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
-  return {
-    readFile: (p) => {
-      if (files[p] === undefined) throw enoent(p);
-      return files[p];
-    },
-    readDir: (dir) => {
-      const names = Object.keys(files)
-        .filter((p) => p.startsWith(`${dir}/`))
-        .map((p) => p.slice(dir.length + 1).split('/')[0]!);
-      if (names.length === 0) throw enoent(dir);
-      return [...new Set(names)];
-    },
-  };
-}
+/** The fixtures name paths of another machine (/opt/check-mysql/...): lint them --offline, never asking this host. */
+const lint = (argv: string[], deps: LintDeps = disk) => runLint(['--offline', ...argv], deps);
 
 // One fixture per trap, with every line lint-keepalived prints for it (the summary is checked apart).
 const TRAPS: [string, string, string[]][] = [
+  [
+    'an instance without check-mysql notify on every transition: none, another script, notify_master only',
+    'notify-missing.conf',
+    [
+      '16: error: VI_1 has no notify: with the servers started read_only=ON, the node that takes the VIP stays read-only and one that loses it is never made read-only; add notify "/usr/bin/node /opt/check-mysql/bin/check-mysql notify --defaults-file=/etc/check-mysql/notify.cnf --vip ADDRESS" [notify-missing]',
+      '43: warning: VI_2\'s notify does not run check-mysql notify: unless /usr/local/bin/promote-db.sh sets read_only=OFF on MASTER and ON on BACKUP, FAULT and STOP, the VIP holder stays read-only; or use notify "/usr/bin/node /opt/check-mysql/bin/check-mysql notify --defaults-file=/etc/check-mysql/notify.cnf --vip ADDRESS" [notify-missing]',
+      '58: error: VI_3 runs check-mysql notify only from notify_master, so on BACKUP, FAULT, STOP it does not run: a node that loses the VIP stays writable (two writers); use the generic notify line, which keepalived runs on every transition [notify-missing]',
+    ],
+  ],
+  [
+    'check-mysql notify without --vip, in an instance and in its sync group (after --, --vip is only a word)',
+    'notify-without-vip.conf',
+    [
+      "28: error: VI_1: check-mysql notify without --vip cannot tell a late run from the latest, and keepalived may run them out of order: a stale MASTER run after the final BACKUP leaves this node writable; add --vip with the instance's virtual address [notify-without-vip]",
+      "35: error: G1: check-mysql notify without --vip cannot tell a late run from the latest, and keepalived may run them out of order: a stale MASTER run after the final BACKUP leaves this node writable; add --vip with the instance's virtual address [notify-without-vip]",
+    ],
+  ],
   [
     'a weighted check under nopreempt, pointing at the weight',
     'weighted-nopreempt.conf',
@@ -230,7 +223,7 @@ describe('lint-keepalived: include', () => {
   });
 
   it('says so when it cannot expand a wildcard (no readDir), instead of silently seeing less', async () => {
-    const r = await lint([F('include-main.conf')], { readFile: disk.readFile });
+    const r = await lint([F('include-main.conf')], { readFile: disk.readFile, host: disk.host });
     expect(r.lines[0]).toBe(`${F('include-main.conf')}:3: warning: include include-part-*.inc: this run cannot expand wildcards, so the rules did not see those files [include-unresolved]`);
   });
 
@@ -265,8 +258,8 @@ describe('lint-keepalived: command line', () => {
   it('--help prints the usage and every rule id, and exits 0', async () => {
     const r = await lint(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: check-mysql lint-keepalived \[--json\] FILE\n/);
-    for (const rule of [...RULES, ...SYNTAX_CHECKS]) expect(r.stdout).toContain(rule.id);
+    expect(r.stdout).toMatch(/^Usage: check-mysql lint-keepalived \[--json\] \[--offline\] FILE\n/);
+    for (const rule of [...RULES, ...SYNTAX_CHECKS, ...HOST_CHECKS]) expect(r.stdout).toContain(rule.id);
   });
 
   it('--json prints the findings as a JSON array, and the exit code still tells', async () => {
@@ -285,9 +278,9 @@ describe('lint-keepalived: command line', () => {
   });
 
   it.each([
-    ['no FILE', [], 'check-mysql lint-keepalived: no FILE given; usage: check-mysql lint-keepalived [--json] FILE\n'],
+    ['no FILE', [], 'check-mysql lint-keepalived: no FILE given; usage: check-mysql lint-keepalived [--json] [--offline] FILE\n'],
     ['two FILEs', ['a.conf', 'b.conf'], 'check-mysql lint-keepalived: expected one FILE, got 2: a.conf b.conf\n'],
-    ['an unknown option', ['--jsno', 'a.conf'], 'check-mysql lint-keepalived: unknown option --jsno; usage: check-mysql lint-keepalived [--json] FILE\n'],
+    ['an unknown option', ['--jsno', 'a.conf'], 'check-mysql lint-keepalived: unknown option --jsno; usage: check-mysql lint-keepalived [--json] [--offline] FILE\n'],
     ['an unreadable FILE', ['/nonexistent/keepalived.conf'], 'check-mysql lint-keepalived: cannot read /nonexistent/keepalived.conf: ENOENT\n'],
     ['a directory as FILE', [DIR], `check-mysql lint-keepalived: cannot read ${DIR}: EISDIR\n`],
   ])('exits 2 with one line on stderr for %s', async (_name, argv, message) => {
