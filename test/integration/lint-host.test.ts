@@ -6,9 +6,10 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { REPO_ROOT, describeRun, runCheck } from '../helpers/cli.js';
-import { findKeepalived } from '../helpers/keepalived-process.js';
-import { makeTempDir, removeTempDir } from '../helpers/mariadb.js';
+import { describeRun, runCheck } from '../helpers/clients/cli.js';
+import { REPO_ROOT } from '../helpers/repo.js';
+import { findKeepalived } from '../helpers/keepalived/process.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { describeNeeding } from '../helpers/suite.js';
 
 /** An interface keepalived -t accepts (it refuses lo), or undefined. */
