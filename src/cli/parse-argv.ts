@@ -11,6 +11,9 @@ export interface ParsedArgv {
   readonly passwordOnArgv: boolean;
 }
 
+/** The mysql client's two spellings of a password on the command line: --password=SECRET and -pSECRET. */
+export const isPasswordArgument = (arg: string): boolean => arg.startsWith('--password=') || (arg.startsWith('-p') && !arg.startsWith('--') && arg.length > 2);
+
 const VALUE_SHORTS = new Set(OPTIONS.filter((o) => o.short && o.kind !== 'boolean').map((o) => o.short));
 
 /**
@@ -32,8 +35,7 @@ function preprocess(argv: readonly string[]): { args: string[]; password?: strin
     }
     const inline = /^--([^=]+)=/.exec(arg);
     if (inline && findOption(inline[1]!)?.kind === 'boolean') throw new UsageError(`--${inline[1]} takes no value`);
-    if (arg.startsWith('--password=')) password = arg.slice('--password='.length);
-    else if (arg.startsWith('-p') && !arg.startsWith('--')) password = arg.slice(2);
+    if (isPasswordArgument(arg)) password = arg.slice(arg.startsWith('--') ? '--password='.length : 2);
     else if (/^-[A-Za-z]./.test(arg) && VALUE_SHORTS.has(arg[1]!)) args.push(arg.slice(0, 2), arg.slice(2));
     else args.push(arg);
   }

@@ -10,11 +10,20 @@ export const daemon = {
   description: `Resident checker: keeps a connection per target, writes keepalived track files and status files,
 serves /metrics, /health, /health/NAME and /live. SIGHUP reloads, SIGTERM stops (track files -> 1).`,
   positionals: { min: 0, max: 0, name: 'argument' },
-  run({ args, env, deps }) {
-    // SIGHUP re-reads the same flags and the --config file they name.
-    const load = () => buildDaemonConfig({ argv: args, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
+  run({ args, env, io, deps }) {
+    const log = createLogger(deps.logDestination);
+    // SIGHUP re-reads the same flags and the --config file they name, and warns again: the
+    // journal keeps both streams, stderr is for whoever started it by hand.
+    const load = () => {
+      const config = buildDaemonConfig({ argv: args, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
+      for (const notice of config.notices) {
+        log.warn({ config: config.source }, `warning: ${notice}`);
+        io.stderr(`check-mysql daemon: warning: ${notice}\n`);
+      }
+      return config;
+    };
     const config = load();
-    if (args.options.get('mark-fault') === true) return markFault(config, deps, createLogger(deps.logDestination));
+    if (args.options.get('mark-fault') === true) return markFault(config, deps, log);
     return runDaemon(config, load, deps);
   },
 } satisfies Command<DaemonDeps>;

@@ -15,7 +15,7 @@ export interface CheckConfig {
   readonly format: OutputFormat;
   readonly logFile?: string;
   readonly syslog: boolean;
-  /** Things the user should hear about even when the check passes (e.g. password on argv). */
+  /** Things the user should hear about even when the check passes: a password on argv or in a file others can read, a skipped file. */
   readonly notices: readonly string[];
 }
 
@@ -42,7 +42,7 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
     if (spec && !takes(spec, command)) throw new UsageError(onlyFor(spec));
   }
 
-  const files = readClientOptions(
+  const { settings: files, notices: fileNotices } = readClientOptions(
     {
       noDefaults: opt('no-defaults') === true,
       ...(str('defaults-file') && { defaultsFile: str('defaults-file') }),
@@ -56,7 +56,7 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
   const pick = (name: string, envName?: string): string | undefined =>
     str(name) ?? files.get(name) ?? (envName ? env[envName] : undefined);
 
-  const notices: string[] = [];
+  const notices = [...fileNotices];
   if (argv.passwordOnArgv) notices.push('a password on the command line is visible to other users (ps); use MYSQL_PWD or an option file');
 
   const connection = connectionConfig(

@@ -1,7 +1,10 @@
+import { UsageError } from '../usage-error.js';
+
 /**
  * my.cnf syntax, as the mysql client reads it: [groups], key=value (dashes and underscores alike),
  * quoted values with escapes, # and ; comments, !include and !includedir.
  * Pure: text in, entries out. Reading files and following includes is in option-files.ts.
+ * An error names the file, the line and the group, never the line's text: it may be a password.
  */
 export interface OptionFileLine {
   readonly group: string;
@@ -41,17 +44,17 @@ export function parseOptionFile(text: string, path: string): ParsedOptionFile {
       group = header[1]!.trim();
       return;
     }
-    if (group === '') throw new Error(`${path}:${index + 1}: option outside any [group]`);
+    if (group === '') throw new UsageError(`${path}:${index + 1}: option outside any [group]`);
     const eq = line.indexOf('=');
     const rawKey = (eq < 0 ? line : line.slice(0, eq)).trim();
     const key = rawKey.toLowerCase().replace(/_/g, '-');
-    const value = eq < 0 ? '' : parseValue(line.slice(eq + 1).trim(), path, index + 1);
+    const value = eq < 0 ? '' : parseValue(line.slice(eq + 1).trim(), `${path}:${index + 1}`, group);
     entries.push({ group, key, rawKey, value, line: index + 1 });
   });
   return { entries, directives };
 }
 
-function parseValue(text: string, path: string, lineNo: number): string {
+function parseValue(text: string, at: string, group: string): string {
   const quote = text[0];
   if (quote === '"' || quote === "'") {
     let out = '';
@@ -63,7 +66,7 @@ function parseValue(text: string, path: string, lineNo: number): string {
         out += ESCAPES[next] ?? `\\${next}`;
       } else out += c;
     }
-    throw new Error(`${path}:${lineNo}: unterminated quoted value`);
+    throw new UsageError(`${at}: unterminated quoted value in [${group}]`);
   }
   // Unquoted: an inline # starts a comment; escapes still apply.
   const hash = text.search(/\s#/);

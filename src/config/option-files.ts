@@ -1,6 +1,7 @@
 import { parseOptionFile, type OptionFileLine } from './option-file.js';
+import { cannotRead, exposedPassword, isSystemError, isWorldWritable, worldWritableIgnored } from './file-trust.js';
 import { UsageError } from '../usage-error.js';
-import type { OptionFileSystem } from '../types/host.js';
+import type { FileInfo, OptionFileSystem } from '../types/host.js';
 
 export interface OptionFileSources {
   readonly noDefaults: boolean;
@@ -10,10 +11,19 @@ export interface OptionFileSources {
   readonly mysqlHome?: string;
 }
 
+export interface ClientOptions {
+  /** The client-group settings, last one winning. */
+  readonly settings: ReadonlyMap<string, string>;
+  /** Warnings for the user: files skipped as world-writable, passwords others can read. */
+  readonly notices: readonly string[];
+}
+
 /** Groups a client reads on both flavours, plus our own; later groups in a file do not outrank earlier files. */
 export const CLIENT_GROUPS = new Set(['client', 'client-server', 'client-mariadb', 'check-mysql']);
 
 const MAX_INCLUDE_DEPTH = 10;
+/** Includes may fan out (a file that includes itself 1,000 times): bound the whole walk, not only its depth. */
+const MAX_FILES = 100;
 
 /** The mysql client's search order; later files override earlier ones. */
 export function optionFileList(src: OptionFileSources): { path: string; explicit: boolean }[] {
@@ -29,57 +39,72 @@ export function optionFileList(src: OptionFileSources): { path: string; explicit
   return files;
 }
 
-/** Reads the option files and returns the client-group settings, last one winning. */
-export function readClientOptions(src: OptionFileSources, fs: OptionFileSystem): Map<string, string> {
-  const settings = new Map<string, string>();
-  const apply = (lines: readonly OptionFileLine[]) => {
-    for (const l of lines) if (CLIENT_GROUPS.has(l.group.toLowerCase())) settings.set(l.key, l.value);
-  };
-  for (const file of optionFileList(src)) {
-    const text = read(fs, file.path, file.explicit, file.explicit ? 'option file' : '');
-    if (text !== undefined) visit(fs, file.path, text, apply, 0);
-  }
-  return settings;
+interface Walk {
+  readonly fs: OptionFileSystem;
+  readonly settings: Map<string, string>;
+  readonly notices: string[];
+  files: number;
 }
 
-function visit(fs: OptionFileSystem, path: string, text: string, apply: (l: readonly OptionFileLine[]) => void, depth: number): void {
+/** Reads the option files and returns the client-group settings and what the user should hear about them. */
+export function readClientOptions(src: OptionFileSources, fs: OptionFileSystem): ClientOptions {
+  const walk: Walk = { fs, settings: new Map(), notices: [], files: 0 };
+  for (const file of optionFileList(src)) visit(walk, file.path, file.explicit ? 'option file' : undefined, 0);
+  return { settings: walk.settings, notices: walk.notices };
+}
+
+/** `what` names a file that must be read ("option file", "!include in X"); undefined, one the client skips when missing. */
+function visit(walk: Walk, path: string, what: string | undefined, depth: number): void {
   if (depth > MAX_INCLUDE_DEPTH) throw new UsageError(`${path}: !include nested more than ${MAX_INCLUDE_DEPTH} deep`);
-  let parsed;
-  try {
-    parsed = parseOptionFile(text, path);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+  const file = open(walk, path, what);
+  if (file === undefined) return;
+  if (++walk.files > MAX_FILES) throw new UsageError(`${path}: more than ${MAX_FILES} option files read (through !include)`);
+  const parsed = parseOptionFile(file.text, path);
+  const ours = parsed.entries.filter((l) => CLIENT_GROUPS.has(l.group.toLowerCase()));
+  for (const l of ours) walk.settings.set(l.key, l.value);
+  if (ours.some((l) => l.key === 'password')) {
+    const notice = exposedPassword(path, file.info, walk.fs.readerGid);
+    if (notice) walk.notices.push(notice);
   }
-  apply(parsed.entries);
   for (const d of parsed.directives) {
     if (d.kind === 'include') {
-      visit(fs, d.path, read(fs, d.path, true, `!include in ${path}`)!, apply, depth + 1);
+      visit(walk, d.path, `!include in ${path}`, depth + 1);
       continue;
     }
-    let names: string[];
-    try {
-      names = fs.readDir(d.path);
-    } catch (err) {
-      throw new UsageError(`cannot read !includedir ${d.path} (in ${path}): ${errCode(err)}`);
-    }
-    for (const name of names.filter((n) => n.endsWith('.cnf')).sort()) {
-      const child = `${d.path.replace(/\/$/, '')}/${name}`;
-      visit(fs, child, read(fs, child, true, `!includedir in ${path}`)!, apply, depth + 1);
-    }
+    for (const child of cnfFiles(walk.fs, d.path, path)) visit(walk, child, `!includedir in ${path}`, depth + 1);
   }
 }
 
-function read(fs: OptionFileSystem, path: string, required: boolean, what: string): string | undefined {
+/** The file's text and stat, or undefined when the client would skip it (missing default, world-writable). */
+function open(walk: Walk, path: string, what: string | undefined): { text: string; info: FileInfo } | undefined {
+  let info: FileInfo;
   try {
-    return fs.readFile(path);
+    info = walk.fs.stat(path);
   } catch (err) {
-    // The mysql client skips default files it cannot find; one you name must be readable.
-    if (!required) return undefined;
-    throw new UsageError(`cannot read ${what} ${path}: ${errCode(err)}`);
+    if (what === undefined) return undefined; // the client skips default files it cannot find
+    throw cannotRead(what, path, err);
+  }
+  if (isWorldWritable(info)) {
+    // Even a --defaults-file you name: the client skips it with this warning and reads on.
+    walk.notices.push(worldWritableIgnored(path));
+    return undefined;
+  }
+  try {
+    return { text: walk.fs.readFile(path), info };
+  } catch (err) {
+    // A default file the system will not let us open is skipped, as by the client; one that is
+    // not a small regular file (a FIFO, /dev/zero) is refused wherever it is named.
+    if (what === undefined && isSystemError(err)) return undefined;
+    throw cannotRead(what ?? 'option file', path, err);
   }
 }
 
-function errCode(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ?? e.message;
+function cnfFiles(fs: OptionFileSystem, dir: string, from: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readDir(dir);
+  } catch (err) {
+    throw cannotRead('!includedir', `${dir} (in ${from})`, err);
+  }
+  return names.filter((n) => n.endsWith('.cnf')).sort().map((n) => `${dir.replace(/\/$/, '')}/${n}`);
 }

@@ -9,9 +9,12 @@ export type SettingNames = (key: string) => string;
 export const asFlag: SettingNames = (key) => `--${key}`;
 export const asFileKey: SettingNames = (key) => key;
 
+/** Keys whose value an error message must never repeat. */
+const SECRET_KEYS = new Set(['password']);
+
 /** The one phrasing of a bad value: "invalid --port '33o6': expected a whole number from 1 to 65535". */
 export const invalidValue = (key: string, value: string, expected: string, names: SettingNames): UsageError =>
-  new UsageError(`invalid ${names(key)} '${value}': expected ${expected}`);
+  new UsageError(`invalid ${names(key)} ${SECRET_KEYS.has(key) ? '(value not shown)' : `'${value}'`}: expected ${expected}`);
 
 export function choice<T extends string>(key: string, value: string, allowed: readonly T[], names: SettingNames): T {
   if (!(allowed as readonly string[]).includes(value)) throw invalidValue(key, value, `one of ${allowed.join(', ')}`, names);

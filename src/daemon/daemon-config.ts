@@ -6,7 +6,8 @@ import { DEFAULTS } from '../config/defaults.js';
 import { integer, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
 import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
-import type { OptionFileSystem } from '../types/host.js';
+import type { FileInfo, OptionFileSystem } from '../types/host.js';
+import { cannotRead, exposedPassword, isWorldWritable, worldWritableRefused } from '../config/file-trust.js';
 import { isUsableLabelName } from '../metrics/label-names.js';
 import { UsageError } from '../usage-error.js';
 
@@ -25,6 +26,8 @@ export interface DaemonConfig {
   readonly source: string;
   readonly listen: { readonly host: string; readonly port: number };
   readonly targets: readonly TargetConfig[];
+  /** Warnings for the log and stderr: a password on argv or readable by others, a skipped option file. */
+  readonly notices: readonly string[];
 }
 
 export interface DaemonConfigInputs {
@@ -38,6 +41,8 @@ export interface DaemonConfigInputs {
 const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
 const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall']);
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+/** A line we do not know may be a password typed on a line of its own: errors give its place, never its text. */
+const NOT_SHOWN = 'not shown: it may hold a secret';
 
 /** `check-mysql daemon` flags (+ the --config file) -> a frozen daemon config, or a UsageError. */
 export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
@@ -48,21 +53,29 @@ export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
 
   const targetFlags = [...argv.options.keys()].filter((k) => findOption(k)?.perTarget);
   if (targetFlags.length > 0) throw new UsageError(`--${targetFlags[0]} cannot be combined with --config: set it in a [target] section of ${config}`);
-  let text: string;
+  const { text, info } = readConfigFile(inputs.fs, config);
+  const parsed = parseOptionFile(text, config);
+  if (parsed.directives.length > 0) throw new UsageError(`${config}: !include is not supported in a daemon config`);
+  const notices: string[] = [];
+  const exposed = parsed.entries.some((l) => l.key === 'password') ? exposedPassword(config, info, inputs.fs.readerGid) : undefined;
+  if (exposed) notices.push(exposed);
+  return fromFile(config, parsed.entries, inputs, notices);
+}
+
+/** The daemon's only source of targets: a world-writable one is refused (skipping it, as the client would, leaves nothing to run). */
+function readConfigFile(fs: OptionFileSystem, path: string): { text: string; info: FileInfo } {
+  let info: FileInfo;
   try {
-    text = inputs.fs.readFile(config);
+    info = fs.stat(path);
   } catch (err) {
-    throw new UsageError(`cannot read --config ${config}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw cannotRead('--config', path, err);
   }
-  let lines: readonly OptionFileLine[];
+  if (isWorldWritable(info)) throw worldWritableRefused('--config', path, info);
   try {
-    const parsed = parseOptionFile(text, config);
-    if (parsed.directives.length > 0) throw new Error(`${config}: !include is not supported in a daemon config`);
-    lines = parsed.entries;
+    return { text: fs.readFile(path), info };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw cannotRead('--config', path, err);
   }
-  return fromFile(config, lines, inputs);
 }
 
 /** The daemon's flags, which override its config file. */
@@ -75,7 +88,8 @@ const readListen = (written: Written | undefined) => readWritten(written, (value
 
 function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
   const flag = flagsOf(inputs.argv);
-  const spec = checkSpec(inputs.argv.options, inputs);
+  const notices: string[] = [];
+  const spec = checkSpec(inputs.argv.options, inputs, notices);
   const target = targetConfig('default', spec, {
     interval: flag('interval'),
     rise: flag('rise'),
@@ -84,17 +98,17 @@ function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
     statusFile: flag('status-file')?.value,
     labels: {},
   });
-  return Object.freeze({ source: 'the command line', listen: readListen(flag('listen')), targets: Object.freeze([target]) });
+  return Object.freeze({ source: 'the command line', listen: readListen(flag('listen')), targets: Object.freeze([target]), notices: Object.freeze(notices) });
 }
 
-function fromFile(file: string, lines: readonly OptionFileLine[], inputs: DaemonConfigInputs): DaemonConfig {
+function fromFile(file: string, lines: readonly OptionFileLine[], inputs: DaemonConfigInputs, notices: string[]): DaemonConfig {
   const flag = flagsOf(inputs.argv);
   const daemon = new Map<string, OptionFileLine>();
   const sections = new Map<string, OptionFileLine[]>();
   for (const l of lines) {
     const at = `${file}:${l.line}`;
     if (l.group === 'daemon') {
-      if (!DAEMON_KEYS.has(l.key)) throw new UsageError(`${at}: unknown key '${l.rawKey}' in [daemon] (known: ${[...DAEMON_KEYS].join(', ')})`);
+      if (!DAEMON_KEYS.has(l.key)) throw new UsageError(`${at}: unknown key in [daemon] (${NOT_SHOWN}; known: ${[...DAEMON_KEYS].join(', ')})`);
       if (daemon.has(l.key)) throw new UsageError(`${at}: '${l.rawKey}' is set twice in [daemon]`);
       daemon.set(l.key, l);
       continue;
@@ -110,9 +124,9 @@ function fromFile(file: string, lines: readonly OptionFileLine[], inputs: Daemon
     const l = daemon.get(key);
     return flag(key) ?? (l && { value: l.value, section: `${file} [daemon]` });
   };
-  const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall') }, inputs));
+  const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall') }, inputs, notices));
   claimFiles(targets, file);
-  return Object.freeze({ source: file, listen: readListen(shared('listen')), targets: Object.freeze(targets) });
+  return Object.freeze({ source: file, listen: readListen(shared('listen')), targets: Object.freeze(targets), notices: Object.freeze(notices) });
 }
 
 function fileTarget(
@@ -121,6 +135,7 @@ function fileTarget(
   entries: readonly OptionFileLine[],
   daemonDefaults: { interval?: Written | undefined; rise?: Written | undefined; fall?: Written | undefined },
   inputs: DaemonConfigInputs,
+  notices: string[],
 ): TargetConfig {
   const section = `${file} [target ${name}]`;
   const options = new Map<string, ArgValue>();
@@ -136,7 +151,7 @@ function fileTarget(
     }
     const spec = findOption(l.key);
     const allowed = TARGET_ONLY_KEYS.has(l.key) || (spec?.perTarget && spec.name === l.key && l.key !== 'defaults-extra-file' && l.key !== 'no-defaults');
-    if (!allowed) throw new UsageError(`${at}: unknown key '${l.rawKey}' in [target ${name}]`);
+    if (!allowed) throw new UsageError(`${at}: unknown key in [target ${name}] (${NOT_SHOWN})`);
     if (spec?.kind === 'list') {
       options.set(l.key, [...((options.get(l.key) as string[] | undefined) ?? []), ...l.value.split(',').map((v) => v.trim()).filter(Boolean)]);
       continue;
@@ -148,7 +163,7 @@ function fileTarget(
   }
   // A target reads no option files but the defaults-file it names: one host's [client] must not leak into another target.
   if (!options.has('defaults-file')) options.set('no-defaults', true);
-  const spec = checkSpec(options, { ...inputs, env: {} }, section);
+  const spec = checkSpec(options, { ...inputs, env: {} }, notices, section);
   const ownValue = (key: string): Written | undefined => (own.has(key) ? { value: own.get(key)!, section } : undefined);
   return targetConfig(name, spec, {
     interval: ownValue('interval') ?? daemonDefaults.interval,
@@ -161,11 +176,13 @@ function fileTarget(
 }
 
 /** Reuses the one-shot's validation for connection and policy, so both read options alike. */
-function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, section?: string): CheckSpec {
+function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, notices: string[], section?: string): CheckSpec {
   // Only what a one-shot check of this target would take: the daemon's own options stay here.
   const targetOptions = new Map([...options].filter(([k]) => { const o = findOption(k); return o && takes(o, 'check') && k !== 'help' && k !== 'version'; }));
   const build = (names: SettingNames): CheckSpec => {
-    const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv: false }, names });
+    const passwordOnArgv = section === undefined && inputs.argv.passwordOnArgv;
+    const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv }, names });
+    notices.push(...c.notices.map((n) => (section === undefined ? n : `${section}: ${n}`)));
     return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy, lockFile: c.lockFile };
   };
   return readAt(section, build);

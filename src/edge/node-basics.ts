@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { homedir, networkInterfaces, userInfo } from 'node:os';
 import type { OptionFileSystem } from '../types/host.js';
 import type { InterfaceTable } from '../vip.js';
+import { nodeConfigFiles } from './config-files.js';
 import { promotionInProgress } from '../notify/lock-file.js';
 import { nodeLockFs } from '../notify/node-lock-fs.js';
 
@@ -26,7 +26,7 @@ function loginName(): string | undefined {
 
 export function nodeBasics(): NodeBasics {
   return {
-    fs: { readFile: (path) => readFileSync(path, 'utf8'), readDir: (path) => readdirSync(path) },
+    fs: nodeConfigFiles(),
     home: homedir(),
     loginName,
     networkInterfaces,

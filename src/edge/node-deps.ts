@@ -1,32 +1,29 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, statSync } from 'node:fs';
 import type { CheckCommandDeps } from '../commands/check.js';
 import { connectMysql } from '../db/mysql.js';
+import { SYSLOG_SOCKET, syslogSink, type LoggerProcess } from '../log/syslog.js';
 import { nodeBasics } from './node-basics.js';
 
-const SYSLOG_HANDOVER_MS = 1000;
-
-/** Hands one line to logger(1), which writes to /dev/log (journald or rsyslog); bounded in time. */
-function syslog(line: string, priority: 'warning' | 'info' | 'err'): Promise<void> {
-  return new Promise((resolve) => {
-    // Loaded here, not at the top: child_process costs ~3 ms and only failing runs need it.
-    const { spawn } = require('node:child_process') as typeof import('node:child_process');
-    const child = spawn('logger', ['-t', 'check-mysql', '-p', `daemon.${priority}`, '--', line], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), SYSLOG_HANDOVER_MS);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    child.on('error', done);
-    child.on('exit', done);
-  });
+function spawnLogger(args: readonly string[]): LoggerProcess {
+  // Loaded here, not at the top: child_process costs ~3 ms and only failing runs need it.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  return spawn('logger', args, { stdio: ['pipe', 'ignore', 'ignore'] });
 }
 
-/** The real dependencies of the one-shot check and the notify handler. */
-export function nodeDeps(): CheckCommandDeps {
+function hasSyslogSocket(): boolean {
+  try {
+    return statSync(SYSLOG_SOCKET).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/** The real dependencies of the one-shot check and the notify handler; `stderr` hears what cannot be logged. */
+export function nodeDeps(stderr: (text: string) => void): CheckCommandDeps {
   return {
     ...nodeBasics(),
     connect: connectMysql,
     appendFile: (path, text) => appendFileSync(path, text, { mode: 0o640 }),
-    syslog,
+    syslog: syslogSink({ spawnLogger, hasSocket: hasSyslogSocket, warn: (text) => stderr(`check-mysql: warning: ${text}\n`) }),
   };
 }

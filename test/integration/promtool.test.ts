@@ -20,6 +20,7 @@ import type { Server } from '../helpers/servers/server.js';
 import { startPair, type Pair } from '../helpers/servers/pair.js';
 import { waitForThreads } from '../helpers/servers/replication.js';
 import { describeNeeding, describeWithMariadb } from '../helpers/suite.js';
+import { noFiles } from '../helpers/option-files.js';
 
 const RULES = resolve(__dirname, '..', '..', 'deploy', 'prometheus', 'check-mysql-alerts.yml');
 const ALERTS = [
@@ -180,7 +181,6 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
   function configFor(n: Node): CheckConfig {
     const p = pair!;
     const argv = ['--no-defaults', '-h', '127.0.0.1', '-P', String(n.server().port), '-u', p.check.user, '--vip', n.meta.vip!];
-    const noFiles = { readFile: () => '', readDir: () => [] };
     return buildCheckConfig({ argv: parseArgv(argv), env: { MYSQL_PWD: p.check.password }, fs: noFiles });
   }
 

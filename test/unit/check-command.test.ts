@@ -5,6 +5,7 @@ import type { ProcessIo } from '../../src/types/io.js';
 import { SERVER_VARIABLES_SQL } from '../../src/dialect/server-info.js';
 import { scriptedConnector, variablesRows, type Expectation } from '../helpers/scripted-db.js';
 import { allSlavesStatus } from '../fixtures/replica-status/mariadb-10.11-recorded.js';
+import { noFiles } from '../helpers/option-files.js';
 
 function harness(script: Expectation[], connectError?: { errno?: number; code?: string; message: string }) {
   const db = scriptedConnector(script, connectError);
@@ -18,7 +19,7 @@ function harness(script: Expectation[], connectError?: { errno?: number; code?: 
     connect: db.connect,
     now: () => (t += 1),
     networkInterfaces: () => ({ lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }] }),
-    fs: { readFile: () => { throw Object.assign(new Error('nope'), { code: 'ENOENT' }); }, readDir: () => [] },
+    fs: noFiles,
     stdout: (s) => out.push(s),
     stderr: (s) => err.push(s),
     hideArgv: () => (hidden = true),

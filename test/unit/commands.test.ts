@@ -75,28 +75,36 @@ describe('dispatch: the first word picks the command, and the table picks its bu
     const { dispatch } = await import('../../src/entries/check-mysql.js');
     const loads: { bundle: string; name: string; argv: readonly string[] }[] = [];
     const err: string[] = [];
+    const events: string[] = [];
     const edge = {
       stdout: () => undefined,
       stderr: (t: string) => void err.push(t),
-      hideArgv: () => undefined,
+      hideArgv: () => void events.push('hideArgv'),
       pid: 1,
       logDestination: { write: () => true },
       onSignal: () => undefined,
-      load: (bundle: string) => ({ runNamed: async (name: string, words: readonly string[]) => (loads.push({ bundle, name, argv: words }), 0) }),
+      load: (bundle: string) => {
+        events.push(`load ${bundle}`);
+        return { runNamed: async (name: string, words: readonly string[]) => (loads.push({ bundle, name, argv: words }), 0) };
+      },
     };
     const code = await dispatch(argv, {}, edge);
-    return { code, loads, stderr: err.join('') };
+    return { code, loads, stderr: err.join(''), events };
   }
 
   it.each([
     [['daemon', '--config', 'x.cnf'], { bundle: 'daemon', name: 'daemon', argv: ['--config', 'x.cnf'] }],
     [['lint-keepalived', 'k.conf'], { bundle: 'tools', name: 'lint-keepalived', argv: ['k.conf'] }],
   ])('%j goes to its own bundle with the words after the command', async (argv, load) => {
-    expect(await dispatched(argv)).toEqual({ code: 0, loads: [load], stderr: '' });
+    expect(await dispatched(argv)).toMatchObject({ code: 0, loads: [load], stderr: '' });
+  });
+
+  it.each([['--password=s3cret'], ['-ps3cret']])('a password on the command line (%s) leaves ps before the daemon bundle loads', async (password) => {
+    expect((await dispatched(['daemon', '--no-defaults', password])).events).toEqual(['hideArgv', 'load daemon']);
   });
 
   it('a first word that is not a command is the check\'s, and the check takes no words', async () => {
-    expect(await dispatched(['status'])).toEqual({ code: 2, loads: [], stderr: "check-mysql: unexpected argument 'status'\n" });
+    expect(await dispatched(['status'])).toMatchObject({ code: 2, loads: [], stderr: "check-mysql: unexpected argument 'status'\n" });
   });
 
   it('notify runs in the one-shot bundle (no second bundle to load at failover time)', async () => {

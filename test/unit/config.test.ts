@@ -1,17 +1,18 @@
 import { join } from 'node:path';
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildCheckConfig } from '../../src/config/config.js';
 import type { Env } from '../../src/types/config.js';
 import { parseOptionFile } from '../../src/config/option-file.js';
 import { UsageError } from '../../src/usage-error.js';
+import { asFileKey, asFlag, invalidValue } from '../../src/config/values.js';
+import { fakeFiles, realFiles } from '../helpers/option-files.js';
+import type { OptionFileSystem } from '../../src/types/host.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'option-files');
-const realFs = { readFile: (p: string) => readFileSync(p, 'utf8'), readDir: (p: string) => readdirSync(p) };
 
-function config(args: string[], env: Env = {}) {
-  return buildCheckConfig({ argv: parseArgv(args), env, fs: realFs, loginName: () => 'login' });
+function config(args: string[], env: Env = {}, fs: OptionFileSystem = realFiles) {
+  return buildCheckConfig({ argv: parseArgv(args), env, fs, loginName: () => 'login' });
 }
 
 function usageError(args: string[], env: Env = {}): string {
@@ -77,18 +78,11 @@ describe('option files', () => {
     expect(config(['--defaults-file', join(FIXTURES, 'client.cnf'), '-P', '3399']).connection.port).toBe(3399);
   });
   it('--defaults-extra-file is read after the global files', () => {
-    const seen: string[] = [];
-    const fs = {
-      readFile: (p: string) => {
-        seen.push(p);
-        if (p.endsWith('extra.cnf')) return '[client]\nuser=extra\n';
-        throw Object.assign(new Error('missing'), { code: 'ENOENT' });
-      },
-      readDir: () => [],
-    };
+    const cnf = '[client]\nuser=from-file\n';
+    const fs = fakeFiles({ '/etc/my.cnf': cnf, '/etc/mysql/my.cnf': cnf, '/x/extra.cnf': '[client]\nuser=extra\n', '/home/u/.my.cnf': '[mysqld]\n' });
     const c = buildCheckConfig({ argv: parseArgv(['--defaults-extra-file', '/x/extra.cnf']), env: {}, fs, home: '/home/u' });
     expect(c.connection.user).toBe('extra');
-    expect(seen).toEqual(['/etc/my.cnf', '/etc/mysql/my.cnf', '/x/extra.cnf', '/home/u/.my.cnf']);
+    expect(fs.read).toEqual(['/etc/my.cnf', '/etc/mysql/my.cnf', '/x/extra.cnf', '/home/u/.my.cnf']);
   });
   it('parses escapes, inline comments and !includedir', () => {
     const parsed = parseOptionFile('[client]\nhost = a\\tb # comment\n!includedir /etc/mysql/conf.d/\n', 'x.cnf');
@@ -116,10 +110,73 @@ describe('bad input is one clear line naming what is wrong', () => {
     ['stray argument', ['--no-defaults', 'status'], "unexpected argument 'status'"],
     ['unreadable defaults file', ['--defaults-file', '/nonexistent/my.cnf'], 'cannot read option file /nonexistent/my.cnf: ENOENT'],
     ['option outside a group', ['--defaults-file', join(FIXTURES, 'invalid-outside-group.cnf')], `${join(FIXTURES, 'invalid-outside-group.cnf')}:1: option outside any [group]`],
-    ['unterminated quote', ['--defaults-file', join(FIXTURES, 'invalid-unterminated-quote.cnf')], `${join(FIXTURES, 'invalid-unterminated-quote.cnf')}:2: unterminated quoted value`],
+    ['unterminated quote', ['--defaults-file', join(FIXTURES, 'invalid-unterminated-quote.cnf')], `${join(FIXTURES, 'invalid-unterminated-quote.cnf')}:2: unterminated quoted value in [client]`],
     ['bad port in a file', ['--defaults-file', join(FIXTURES, 'invalid-port.cnf')], "invalid --port '3306x': expected a whole number from 1 to 65535"],
     ['missing !include', ['--defaults-file', join(FIXTURES, 'invalid-missing-include.cnf')], `cannot read !include in ${join(FIXTURES, 'invalid-missing-include.cnf')} /nonexistent/check-mysql-missing.cnf: ENOENT`],
   ])('%s', (_name, args, message) => {
     expect(usageError(args)).toBe(message);
+  });
+});
+
+describe('option files another user could write or read', () => {
+  const planted = '[client]\nuser=planted\n';
+  const withHome = (fs: OptionFileSystem, args: string[] = []) => buildCheckConfig({ argv: parseArgv(args), env: {}, fs, home: '/home/u', loginName: () => 'login' });
+
+  it.each([
+    ['a default file', { '/etc/my.cnf': { text: planted, mode: 0o666 } }, [], '/etc/my.cnf'],
+    ['the --defaults-file named on the command line (the client skips it too)', { '/x/my.cnf': { text: planted, mode: 0o666 } }, ['--defaults-file', '/x/my.cnf'], '/x/my.cnf'],
+    ['an !include', { '/etc/my.cnf': '!include /x/inc.cnf\n', '/x/inc.cnf': { text: planted, mode: 0o646 } }, [], '/x/inc.cnf'],
+    ['a file in an !includedir', { '/etc/my.cnf': '!includedir /x/conf.d\n', '/x/conf.d/a.cnf': { text: planted, mode: 0o777 } }, [], '/x/conf.d/a.cnf'],
+  ])('a world-writable option file is ignored with the mysql client warning: %s', (_name, files, args, path) => {
+    const c = withHome(fakeFiles(files), args);
+    expect(c.connection.user).toBe('login');
+    expect(c.notices).toEqual([`World-writable config file '${path}' is ignored`]);
+  });
+
+  const secret = '[client]\nuser=check\npassword=MySecretPassw0rd\n';
+  it.each([
+    ['world-readable', { text: secret, mode: 0o644 }, "/home/u/.my.cnf holds a password and is readable by every local user (mode 0644): chmod 600 it, or 640 with the reader's own group"],
+    ["readable by a group that is not the reader's", { text: secret, mode: 0o640, gid: 42 }, "/home/u/.my.cnf holds a password and is readable by group 42 (mode 0640): chmod 600 it, or 640 with the reader's own group"],
+    ["readable by the reader's own group (root:check-mysql 0640)", { text: secret, mode: 0o640, gid: 1000 }, undefined],
+    ['readable by its owner alone', { text: secret, mode: 0o600 }, undefined],
+    ['world-readable without a password', { text: '[client]\nuser=check\n', mode: 0o644 }, undefined],
+    ['world-readable with a password only for mysqld', { text: '[mysqld]\npassword=x\n', mode: 0o644 }, undefined],
+  ])('warns about a password in an option file only when others can read it: %s', (_name, file, notice) => {
+    const c = withHome(fakeFiles({ '/home/u/.my.cnf': file }));
+    expect(c.notices).toEqual(notice ? [notice] : []);
+  });
+
+  it('the warning names the included file that holds the password', () => {
+    const c = withHome(fakeFiles({ '/home/u/.my.cnf': '!include /x/pw.cnf\n', '/x/pw.cnf': { text: secret, mode: 0o604 } }));
+    expect(c.notices).toEqual(["/x/pw.cnf holds a password and is readable by every local user (mode 0604): chmod 600 it, or 640 with the reader's own group"]);
+  });
+
+  it('includes that fan out are bounded, not followed 50 x 50 times', () => {
+    const fanOut = (to: string) => `[client]\n${`!include ${to}\n`.repeat(50)}`;
+    const fs = fakeFiles({ '/home/u/.my.cnf': fanOut('/x/a.cnf'), '/x/a.cnf': fanOut('/x/b.cnf'), '/x/b.cnf': '[client]\n' });
+    expect(() => withHome(fs)).toThrow('/x/b.cnf: more than 100 option files read (through !include)');
+    expect(fs.read.length).toBeLessThanOrEqual(101);
+  });
+});
+
+describe('error messages never repeat a secret', () => {
+  it('an invalid password value is not quoted, wherever it was written', () => {
+    expect(invalidValue('password', 'MySecretPassw0rd', 'something else', asFlag).message).toBe('invalid --password (value not shown): expected something else');
+    expect(invalidValue('password', 'MySecretPassw0rd', 'something else', asFileKey).message).toBe('invalid password (value not shown): expected something else');
+  });
+
+  it('an unterminated quoted password names its file, line and group, not its text', () => {
+    expect(() => parseOptionFile('[client]\npassword = "MySecretPassw0rd\n', 'x.cnf')).toThrow(/^x\.cnf:2: unterminated quoted value in \[client\]$/);
+  });
+});
+
+describe('option files that are not small regular files are refused, not read', () => {
+  it('a directory as --defaults-file', () => {
+    expect(usageError(['--defaults-file', FIXTURES])).toBe(`cannot read option file ${FIXTURES}: not a regular file (a directory)`);
+  });
+  it('a directory as an !include', () => {
+    const fs = fakeFiles({ '/etc/my.cnf': `!include ${FIXTURES}\n` });
+    const dirFs: OptionFileSystem = { ...fs, stat: (p) => (p === FIXTURES ? realFiles.stat(p) : fs.stat(p)), readFile: (p) => (p === FIXTURES ? realFiles.readFile(p) : fs.readFile(p)) };
+    expect(() => config([], {}, dirFs)).toThrow(`cannot read !include in /etc/my.cnf ${FIXTURES}: not a regular file (a directory)`);
   });
 });

@@ -1,17 +1,17 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildDaemonConfig } from '../../src/daemon/daemon-config.js';
 import { UsageError } from '../../src/usage-error.js';
+import type { OptionFileSystem } from '../../src/types/host.js';
+import { fakeFiles, realFiles } from '../helpers/option-files.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'daemon-configs');
-const fs = { readFile: (p: string) => readFileSync(p, 'utf8'), readDir: (p: string) => readdirSync(p) };
-const load = (args: string[]) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: () => 'login' });
+const load = (args: string[], fs: OptionFileSystem = realFiles) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: () => 'login' });
 
-function errorOf(args: string[]): string {
+function errorOf(args: string[], fs?: OptionFileSystem): string {
   try {
-    load(args);
+    load(args, fs);
   } catch (err) {
     if (err instanceof UsageError) return err.message;
     throw err;
@@ -55,8 +55,12 @@ describe('daemon config', () => {
 
   const fixture = (name: string) => join(DIR, name);
   it.each([
-    ['an unknown target key', ['--config', fixture('invalid-unknown-key.cnf')], `${fixture('invalid-unknown-key.cnf')}:6: unknown key 'prot' in [target db1]`],
-    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key 'port' in [daemon] (known: listen, interval, rise, fall)`],
+    ['an unknown target key', ['--config', fixture('invalid-unknown-key.cnf')], `${fixture('invalid-unknown-key.cnf')}:6: unknown key in [target db1] (not shown: it may hold a secret)`],
+    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall)`],
+    ['a password on a line of its own in a target', ['--config', fixture('invalid-password-line.cnf')], `${fixture('invalid-password-line.cnf')}:7: unknown key in [target db1] (not shown: it may hold a secret)`],
+    ['a password on a line of its own in [daemon]', ['--config', fixture('invalid-daemon-password-line.cnf')], `${fixture('invalid-daemon-password-line.cnf')}:2: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall)`],
+    ['a password before any section', ['--config', fixture('invalid-outside-section.cnf')], `${fixture('invalid-outside-section.cnf')}:1: option outside any [group]`],
+    ['a password with an unterminated quote', ['--config', fixture('invalid-unterminated-password.cnf')], `${fixture('invalid-unterminated-password.cnf')}:3: unterminated quoted value in [target db1]`],
     ['no targets', ['--config', fixture('invalid-no-targets.cnf')], `${fixture('invalid-no-targets.cnf')}: no [target NAME] section`],
     ['a bad port', ['--config', fixture('invalid-port.cnf')], `${fixture('invalid-port.cnf')} [target db1]: invalid port '33o6': expected a whole number from 1 to 65535`],
     ['two targets sharing a track file', ['--config', fixture('invalid-shared-track-file.cnf')], `${fixture('invalid-shared-track-file.cnf')}: targets 'db1' and 'db2' both write /run/x.track`],
@@ -76,5 +80,38 @@ describe('daemon config', () => {
     ['--rise 0 beside a config file', ['--config', fixture('valid-two-targets.cnf'), '--rise', '0'], "invalid --rise '0': expected a whole number from 1 to 100"],
   ])('rejects %s with one clear line', (_name, args, message) => {
     expect(errorOf(args)).toBe(message);
+    expect(message).not.toContain('MySecretPassw0rd');
+  });
+});
+
+describe('daemon config files another user could write or read', () => {
+  const CNF = '/etc/check-mysql/daemon.cnf';
+  const target = '[target db1]\nhost = 127.0.0.1\nuser = check\n';
+  const withPassword = `${target}password = MySecretPassw0rd\n`;
+
+  it('a world-writable --config is refused: skipping it, as the client would, leaves nothing to run', () => {
+    expect(errorOf(['--config', CNF], fakeFiles({ [CNF]: { text: target, mode: 0o666 } }))).toBe(
+      `refusing world-writable --config ${CNF} (mode 0666): any local user could rewrite it; chmod o-w it`,
+    );
+  });
+
+  it.each([
+    ['world-readable', { text: withPassword, mode: 0o644 }, [`${CNF} holds a password and is readable by every local user (mode 0644): chmod 600 it, or 640 with the reader's own group`]],
+    ["readable by another group", { text: withPassword, mode: 0o640, gid: 7 }, [`${CNF} holds a password and is readable by group 7 (mode 0640): chmod 600 it, or 640 with the reader's own group`]],
+    ["root:check-mysql 0640, read by check-mysql", { text: withPassword, mode: 0o640, gid: 1000 }, []],
+    ['world-readable without a password', { text: target, mode: 0o644 }, []],
+  ])('warns about a password in a config only when others can read it: %s', (_name, file, notices) => {
+    expect(load(['--config', CNF], fakeFiles({ [CNF]: file })).notices).toEqual(notices);
+  });
+
+  it("a target's world-writable defaults-file is skipped with the client's warning, naming the target", () => {
+    const fs = fakeFiles({ [CNF]: '[target db1]\ndefaults-file = /x/my.cnf\n', '/x/my.cnf': { text: '[client]\nuser = planted\n', mode: 0o666 } });
+    const c = load(['--config', CNF], fs);
+    expect(c.targets[0]!.connection.user).toBe('login');
+    expect(c.notices).toEqual([`${CNF} [target db1]: World-writable config file '/x/my.cnf' is ignored`]);
+  });
+
+  it('a password on the command line is warned about, as by the one-shot check', () => {
+    expect(load(['--no-defaults', '--password=pw']).notices).toEqual(['a password on the command line is visible to other users (ps); use MYSQL_PWD or an option file']);
   });
 });

@@ -3,12 +3,14 @@
  * loads through the daemon's real config builder, and the option files parse as the check reads
  * them, with the credentials and socket the checklist and the keepalived examples rely on.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { parseOptionFile } from '../../src/config/option-file.js';
 import { buildDaemonConfig } from '../../src/daemon/daemon-config.js';
+import type { OptionFileSystem } from '../../src/types/host.js';
+import { realFiles } from '../helpers/option-files.js';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 const INSTALLED = '/etc/check-mysql/';
@@ -17,9 +19,12 @@ const INSTALLED = '/etc/check-mysql/';
  * The real file system, with /etc/check-mysql/NAME read from examples/NAME: the layout the
  * checklist installs. Any other path under /etc/check-mysql is missing, as on a fresh node.
  */
-const installedFs = {
-  readFile: (p: string) => readFileSync(p.startsWith(INSTALLED) ? join(EXAMPLES, p.slice(INSTALLED.length)) : p, 'utf8'),
-  readDir: (p: string) => readdirSync(p),
+const installed = (p: string) => (p.startsWith(INSTALLED) ? join(EXAMPLES, p.slice(INSTALLED.length)) : p);
+const installedFs: OptionFileSystem = {
+  ...realFiles,
+  readFile: (p) => realFiles.readFile(installed(p)),
+  stat: (p) => realFiles.stat(installed(p)),
+  readDir: (p) => realFiles.readDir(installed(p)),
 };
 
 const daemonConfig = () =>

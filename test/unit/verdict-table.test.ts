@@ -14,6 +14,7 @@ import type { ServerInfo } from '../../src/types/server.js';
 import { evaluate } from '../../src/verdict/evaluate.js';
 import type { Facts } from '../../src/types/facts.js';
 import { healthyChannel } from './channel-builder.js';
+import { noFiles } from '../helpers/option-files.js';
 
 const VERDICT_DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'verdict.md'), 'utf8');
 
@@ -87,7 +88,7 @@ function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
   const policy = buildCheckConfig({
     argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : [])]),
     env: {},
-    fs: { readFile: () => '', readDir: () => [] },
+    fs: noFiles,
   }).policy;
   const vipFact = vip === 'held' ? { address: '192.0.2.10', held: true } : vip === 'not held' ? { address: '192.0.2.10', held: false } : undefined;
   const base = { target: '192.0.2.1:3306', ...(vipFact && { vip: vipFact }) };

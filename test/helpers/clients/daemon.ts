@@ -38,6 +38,8 @@ export interface DaemonOptions {
    * reaper kills a tracked pid only if its cmdline still contains it.
    */
   marker: string;
+  /** Called as soon as the process exists, before it has started: to watch it from its first ms. */
+  onSpawn?: (pid: number) => void;
 }
 
 export const now = (): number => performance.now();
@@ -69,10 +71,11 @@ export class DaemonProcess {
   }
 
   /** Spawns the daemon; resolves once it has logged its start (listening, monitors running). */
-  static async start({ args, password, marker }: DaemonOptions): Promise<DaemonProcess> {
+  static async start({ args, password, marker, onSpawn }: DaemonOptions): Promise<DaemonProcess> {
     if (!args.some((a) => a.includes(marker))) throw new Error(`marker ${marker} is not in the daemon's arguments`);
     const child = spawn(process.execPath, [BIN, 'daemon', ...args], { env: cliEnv(password), stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid !== undefined) trackPid(child.pid, marker);
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const daemon = new DaemonProcess(child, args);
     try {
       await daemon.waitForLog('the daemon to start', (l) => l.msg.startsWith('check-mysql daemon started'), 10_000);
@@ -89,6 +92,11 @@ export class DaemonProcess {
 
   get exit(): DaemonExit | undefined {
     return this.exitInfo;
+  }
+
+  /** stderr, and whatever stdout held that was not a JSON line. */
+  get otherOutput(): string {
+    return this.other;
   }
 
   /** Everything it said, for assertion messages. */
