@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../src/config/config.js';
@@ -164,6 +164,20 @@ describe("lint-keepalived: the configurations docs/keepalived.md shows", () => {
 
   it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s lints clean and exits 0', async (fixture) => {
     expect(await lint([F(fixture)])).toEqual({ code: 0, stdout: 'no findings in 1 file\n', stderr: '', lines: ['no findings in 1 file'] });
+  });
+
+  it('every complete keepalived.conf the README and docs show is one of these linted fixtures', () => {
+    const root = join(__dirname, '..', '..');
+    const pages = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => join('docs', f))].filter((f) => f.endsWith('.md'));
+    const fixtures = ['readme-oneshot.conf', 'readme-daemon.conf'].map((f) => readFileSync(F(f), 'utf8').split('\n').slice(1).join('\n'));
+    for (const page of pages) {
+      const text = readFileSync(join(root, page), 'utf8');
+      for (const [, body] of text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)) {
+        // An excerpt ("...") is not meant to be copied whole; anything else with an instance is.
+        if (!/\bvrrp_instance\b/.test(body!) || /^\s*\.\.\.\s*$/m.test(body!)) continue;
+        expect(fixtures, `${page}: a keepalived.conf that is not a linted fixture`).toContain(body);
+      }
+    }
   });
 
   it.each(['readme-oneshot.conf', 'readme-daemon.conf'])('%s is still what docs/keepalived.md shows', async (fixture) => {
