@@ -1,5 +1,6 @@
 import { buildDaemonConfig } from '../daemon/daemon-config.js';
-import { createLogger, markFault, runDaemon, type DaemonDeps } from '../daemon/daemon.js';
+import { createLogger, runDaemon, type DaemonDeps } from '../daemon/daemon.js';
+import { markFaultLeniently } from '../daemon/mark-fault.js';
 import type { Command } from './command.js';
 import { commandEntry } from './table.js';
 
@@ -12,9 +13,8 @@ serves /metrics, /health, /health/NAME and /live. SIGHUP reloads, SIGTERM stops 
   positionals: { min: 0, max: 0, name: 'argument' },
   run({ args, env, deps }) {
     // SIGHUP re-reads the same flags and the --config file they name.
-    const load = () => buildDaemonConfig({ argv: args, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
-    const config = load();
-    if (args.options.get('mark-fault') === true) return markFault(config, deps, createLogger(deps.logDestination));
-    return runDaemon(config, load, deps);
+    const load = () => buildDaemonConfig({ argv: args, env, fs: deps.fs, realPath: deps.realPath, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
+    if (args.options.get('mark-fault') === true) return markFaultLeniently(args, load, deps, createLogger(deps.logDestination));
+    return runDaemon(load(), load, deps);
   },
 } satisfies Command<DaemonDeps>;

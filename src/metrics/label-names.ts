@@ -11,7 +11,7 @@ import { MYSQLD_EXPORTER_GAUGES } from './mysqld-exporter-gauges.js';
  * `instance` would be renamed exported_instance at scrape time and break `on (instance)` joins).
  */
 export const RESERVED_LABEL_NAMES: ReadonlySet<string> = new Set(
-  ['target', 'instance', 'job', 'result', 'reason', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES].flatMap((g) => g.labelNames)],
+  ['target', 'instance', 'job', 'result', 'reason', 'kind', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES].flatMap((g) => g.labelNames)],
 );
 
 /** Prometheus' label-name syntax; names starting with `__` are reserved for its internal use. */
