@@ -1,5 +1,6 @@
 import { buildDaemonConfig } from '../daemon/daemon-config.js';
-import { createLogger, markFault, runDaemon, type DaemonDeps } from '../daemon/daemon.js';
+import { createLogger, runDaemon, type DaemonDeps } from '../daemon/daemon.js';
+import { markFaultLeniently } from '../daemon/mark-fault.js';
 import type { Command } from './command.js';
 import { commandEntry } from './table.js';
 
@@ -15,15 +16,14 @@ serves /metrics, /health, /health/NAME and /live. SIGHUP reloads, SIGTERM stops 
     // SIGHUP re-reads the same flags and the --config file they name, and warns again: the
     // journal keeps both streams, stderr is for whoever started it by hand.
     const load = () => {
-      const config = buildDaemonConfig({ argv: args, env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
+      const config = buildDaemonConfig({ argv: args, env, fs: deps.fs, realPath: deps.realPath, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) });
       for (const notice of config.notices) {
         log.warn({ config: config.source }, `warning: ${notice}`);
         io.stderr(`check-mysql daemon: warning: ${notice}\n`);
       }
       return config;
     };
-    const config = load();
-    if (args.options.get('mark-fault') === true) return markFault(config, deps, log);
-    return runDaemon(config, load, deps);
+    if (args.options.get('mark-fault') === true) return markFaultLeniently(args, load, deps, log);
+    return runDaemon(load(), load, deps);
   },
 } satisfies Command<DaemonDeps>;

@@ -22,13 +22,25 @@ export type OptionFileDirective = { readonly kind: 'include' | 'includedir'; rea
 export interface ParsedOptionFile {
   readonly entries: readonly OptionFileLine[];
   readonly directives: readonly OptionFileDirective[];
+  /** Every [group] header with its 1-based line, in order (a group may appear twice). */
+  readonly headers: readonly { readonly group: string; readonly line: number }[];
 }
 
 const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', r: '\r', s: ' ', '\\': '\\', '"': '"', "'": "'" };
 
-export function parseOptionFile(text: string, path: string): ParsedOptionFile {
+/**
+ * Throws on the first bad line; with `lenient`, reports each bad line to it and keeps what can
+ * be read (a bad line's entry too, where its key can be read), for callers whose safe action
+ * must not depend on the rest of the file being right (`daemon --mark-fault`).
+ */
+export function parseOptionFile(text: string, path: string, lenient?: (err: Error) => void): ParsedOptionFile {
   const entries: OptionFileLine[] = [];
   const directives: OptionFileDirective[] = [];
+  const headers: { group: string; line: number }[] = [];
+  const fail = (message: string): void => {
+    if (!lenient) throw new UsageError(message);
+    lenient(new UsageError(message));
+  };
   let group = '';
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
@@ -42,19 +54,20 @@ export function parseOptionFile(text: string, path: string): ParsedOptionFile {
     if (header) {
       // Kept as written: daemon target names are case-sensitive; client groups compare lower-cased.
       group = header[1]!.trim();
+      headers.push({ group, line: index + 1 });
       return;
     }
-    if (group === '') throw new UsageError(`${path}:${index + 1}: option outside any [group]`);
+    if (group === '') fail(`${path}:${index + 1}: option outside any [group]`);
     const eq = line.indexOf('=');
     const rawKey = (eq < 0 ? line : line.slice(0, eq)).trim();
     const key = rawKey.toLowerCase().replace(/_/g, '-');
-    const value = eq < 0 ? '' : parseValue(line.slice(eq + 1).trim(), `${path}:${index + 1}`, group);
+    const value = eq < 0 ? '' : parseValue(line.slice(eq + 1).trim(), path, index + 1, group, fail);
     entries.push({ group, key, rawKey, value, line: index + 1 });
   });
-  return { entries, directives };
+  return { entries, directives, headers };
 }
 
-function parseValue(text: string, at: string, group: string): string {
+function parseValue(text: string, path: string, lineNo: number, group: string, fail: (message: string) => void): string {
   const quote = text[0];
   if (quote === '"' || quote === "'") {
     let out = '';
@@ -66,7 +79,9 @@ function parseValue(text: string, at: string, group: string): string {
         out += ESCAPES[next] ?? `\\${next}`;
       } else out += c;
     }
-    throw new UsageError(`${at}: unterminated quoted value in [${group}]`);
+    // Lenient callers keep what was written up to the end of the line.
+    fail(`${path}:${lineNo}: unterminated quoted value in [${group}]`);
+    return out;
   }
   // Unquoted: an inline # starts a comment; escapes still apply.
   const hash = text.search(/\s#/);

@@ -1,3 +1,4 @@
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CheckSpec } from '../types/config.js';
 import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
@@ -5,7 +6,7 @@ import { buildCheckConfig } from '../config/config.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { integer, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
 import type { Env } from '../types/config.js';
-import { parseOptionFile, type OptionFileLine } from '../config/option-file.js';
+import { parseOptionFile, type OptionFileLine, type ParsedOptionFile } from '../config/option-file.js';
 import type { FileInfo, OptionFileSystem } from '../types/host.js';
 import { cannotRead, exposedPassword, isWorldWritable, worldWritableRefused } from '../config/file-trust.js';
 import { isUsableLabelName } from '../metrics/label-names.js';
@@ -36,6 +37,8 @@ export interface DaemonConfigInputs {
   readonly fs: OptionFileSystem;
   readonly home?: string;
   readonly loginName?: () => string | undefined;
+  /** The canonical path of an existing directory (symlinks resolved), else undefined. */
+  readonly realPath?: (path: string) => string | undefined;
 }
 
 const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
@@ -56,6 +59,7 @@ export function buildDaemonConfig(inputs: DaemonConfigInputs): DaemonConfig {
   const { text, info } = readConfigFile(inputs.fs, config);
   const parsed = parseOptionFile(text, config);
   if (parsed.directives.length > 0) throw new UsageError(`${config}: !include is not supported in a daemon config`);
+  refuseRepeatedSections(config, parsed.headers);
   const notices: string[] = [];
   const exposed = parsed.entries.some((l) => l.key === 'password') ? exposedPassword(config, info, inputs.fs.readerGid) : undefined;
   if (exposed) notices.push(exposed);
@@ -75,6 +79,17 @@ function readConfigFile(fs: OptionFileSystem, path: string): { text: string; inf
     return { text: fs.readFile(path), info };
   } catch (err) {
     throw cannotRead('--config', path, err);
+  }
+}
+
+/** A section given twice would be merged silently: which of the two did its writer mean? */
+function refuseRepeatedSections(file: string, headers: ParsedOptionFile['headers']): void {
+  const first = new Map<string, number>();
+  for (const h of headers) {
+    const name = h.group.replace(/\s+/g, ' ');
+    const line = first.get(name);
+    if (line !== undefined) throw new UsageError(`${file}:${h.line}: [${name}] is given twice (lines ${line} and ${h.line})`);
+    first.set(name, h.line);
   }
 }
 
@@ -98,6 +113,7 @@ function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
     statusFile: flag('status-file')?.value,
     labels: {},
   });
+  claimFiles([target], 'the command line', inputs.realPath);
   return Object.freeze({ source: 'the command line', listen: readListen(flag('listen')), targets: Object.freeze([target]), notices: Object.freeze(notices) });
 }
 
@@ -125,7 +141,7 @@ function fromFile(file: string, lines: readonly OptionFileLine[], inputs: Daemon
     return flag(key) ?? (l && { value: l.value, section: `${file} [daemon]` });
   };
   const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall') }, inputs, notices));
-  claimFiles(targets, file);
+  claimFiles(targets, file, inputs.realPath);
   return Object.freeze({ source: file, listen: readListen(shared('listen')), targets: Object.freeze(targets), notices: Object.freeze(notices) });
 }
 
@@ -214,15 +230,29 @@ function targetConfig(name: string, spec: CheckSpec, x: TargetExtras): TargetCon
   });
 }
 
-/** Two targets writing one file would overwrite each other's verdict. */
-function claimFiles(targets: readonly TargetConfig[], file: string): void {
-  const owner = new Map<string, string>();
+/**
+ * Two targets writing one file would overwrite each other's verdict, whatever the spelling:
+ * `/r/x.track`, `/r/./x.track` and a path through a symlinked directory are one file.
+ */
+function claimFiles(targets: readonly TargetConfig[], file: string, realPath: DaemonConfigInputs['realPath']): void {
+  const owner = new Map<string, { target: string; path: string }>();
   for (const t of targets) {
     for (const path of [t.trackFile, t.statusFile]) {
       if (path === undefined) continue;
-      const other = owner.get(path);
-      if (other !== undefined) throw new UsageError(`${file}: targets '${other}' and '${t.name}' both write ${path}`);
-      owner.set(path, t.name);
+      const same = sameFile(path, realPath);
+      const other = owner.get(same);
+      if (other !== undefined) {
+        const spelt = other.path === path ? path : `${same} (as ${other.path} and ${path})`;
+        throw new UsageError(other.target === t.name ? `${file}: target '${t.name}' writes its track and status file to one file, ${spelt}` : `${file}: targets '${other.target}' and '${t.name}' both write ${spelt}`);
+      }
+      owner.set(same, { target: t.name, path });
     }
   }
+}
+
+/** The file's path with `.`, `..` and a symlinked parent directory resolved (the daemon replaces the file itself by rename). */
+function sameFile(path: string, realPath: DaemonConfigInputs['realPath']): string {
+  const absolute = resolve(path);
+  const dir = dirname(absolute);
+  return join(realPath?.(dir) ?? dir, basename(absolute));
 }

@@ -5,13 +5,16 @@ import { Registry } from 'prom-client';
 import type { HostFiles } from '../types/host.js';
 import { createHealthServer, type TargetView } from '../http/health-server.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { createFileWriteMetrics, type FileWriteMetrics } from '../metrics/file-write-metrics.js';
 import { createJsonLogger } from '../log/json-logger.js';
 import { render } from '../types/finding.js';
-import { buildDaemonConfig, type DaemonConfig, type TargetConfig } from './daemon-config.js';
+import type { DaemonConfig, TargetConfig } from './daemon-config.js';
+import { claimFilesOnDisk, FileWrites, warnOfOpenDirectories, type FileWrite } from './file-writes.js';
 import { initialState } from './hysteresis.js';
+import { markFault, trackFilesOf } from './mark-fault.js';
 import type { TargetState } from '../types/target-state.js';
 import { TargetMonitor, type MonitorDeps } from './monitor.js';
-import { TRACK_FAULT, statusDocument, trackFileContent } from './state-files.js';
+import { statusDocument, trackFileContent } from './state-files.js';
 
 import type { ProcessSignal } from '../types/io.js';
 
@@ -20,27 +23,15 @@ export type DaemonSignal = ProcessSignal;
 /** Everything the daemon needs from outside; bin/ supplies the real ones, tests their own. */
 export interface DaemonDeps extends MonitorDeps, HostFiles {
   readonly pid: number;
-  /** Atomic replace (temp file + rename in the same directory); may throw. */
+  /** Atomic replace (a new temp file + rename in the same directory); may throw. */
   writeFile(path: string, content: string): void;
+  /** The canonical path of an existing directory, else undefined (to tell two spellings of one file apart). */
+  realPath(path: string): string | undefined;
+  /** A directory's st_mode, else undefined. */
+  directoryMode(path: string): number | undefined;
   /** Where the JSON log lines go (stdout, so journald keeps them). */
   readonly logDestination: DestinationStream;
   onSignal(signal: DaemonSignal, handler: () => void): void;
-}
-
-/** `--mark-fault`: every track file says FAULT. For systemd ExecStopPost, after any exit. */
-export function markFault(config: DaemonConfig, deps: DaemonDeps, log: Logger): number {
-  let failed = 0;
-  for (const t of config.targets) {
-    if (!t.trackFile) continue;
-    try {
-      deps.writeFile(t.trackFile, TRACK_FAULT);
-      log.info({ target: t.name, trackFile: t.trackFile }, `${t.name}: track file set to fault`);
-    } catch (err) {
-      failed++;
-      log.error({ target: t.name, trackFile: t.trackFile, err: (err as Error).message }, `${t.name}: cannot write ${t.trackFile}`);
-    }
-  }
-  return failed === 0 ? 0 : 1;
 }
 
 export function createLogger(destination: DestinationStream): Logger {
@@ -54,18 +45,23 @@ export function createLogger(destination: DestinationStream): Logger {
  */
 export async function runDaemon(initial: DaemonConfig, reread: () => DaemonConfig, deps: DaemonDeps): Promise<number> {
   const log = createLogger(deps.logDestination);
+  // A JS listener keeps Node from opening its inspector on SIGUSR1: 127.0.0.1:9229 takes no
+  // password, so any local user could then run code as this daemon.
+  deps.onSignal('SIGUSR1', () => log.warn({ signal: 'SIGUSR1' }, 'SIGUSR1 received and ignored: the Node inspector is disabled in the daemon'));
+  claimFilesOnDisk(initial, deps.writeFile, (t) => statusDocument(t, initialState(deps.wallClock()), deps.pid, 'starting'));
   const daemon = new Daemon(initial, deps, log);
   try {
     await daemon.listen();
   } catch (err) {
     log.error({ err: (err as Error).message }, `cannot listen on ${initial.listen.host}:${initial.listen.port}: ${(err as Error).message}`);
     // No check will run: leave no earlier run's "0" behind.
-    markFault(initial, deps, log);
+    markFault(trackFilesOf(initial), deps.writeFile, log);
     return 1;
   }
   daemon.start();
+  warnOfOpenDirectories(initial, (dir) => deps.directoryMode(dir), log);
   return new Promise<number>((resolve) => {
-    const stop = (signal: DaemonSignal) => () => void daemon.stop(signal).then(() => resolve(0));
+    const stop = (signal: DaemonSignal) => () => void daemon.stop(signal).then((allSet) => resolve(allSet ? 0 : 1));
     deps.onSignal('SIGTERM', stop('SIGTERM'));
     deps.onSignal('SIGINT', stop('SIGINT'));
     deps.onSignal('SIGHUP', () => daemon.reload(reread));
@@ -77,8 +73,9 @@ class Daemon {
   private since = new Map<string, number>();
   private registry = new Registry();
   private metrics: DaemonMetrics;
+  private fileMetrics: FileWriteMetrics;
+  private readonly files: FileWrites;
   private server: Server | undefined;
-  private fileErrors = new Map<string, string>();
   private stopping = false;
 
   constructor(
@@ -86,7 +83,8 @@ class Daemon {
     private readonly deps: DaemonDeps,
     private readonly log: Logger,
   ) {
-    this.metrics = this.freshMetrics(config);
+    this.files = new FileWrites((path, content) => deps.writeFile(path, content), log, (t, w) => this.fileMetrics.set(meta(t), w.kind, w.error === undefined));
+    [this.metrics, this.fileMetrics] = this.freshMetrics(config);
   }
 
   async listen(): Promise<void> {
@@ -113,21 +111,33 @@ class Daemon {
     for (const t of targets) this.startMonitor(t, initialState(this.deps.wallClock()));
   }
 
-  async stop(why: string): Promise<void> {
-    if (this.stopping) return;
+  /** Resolves with whether every track file could be set to fault. */
+  async stop(why: string): Promise<boolean> {
+    if (this.stopping) return true;
     this.stopping = true;
     const monitors = [...this.monitors.values()];
     this.monitors.clear();
     // Fail closed first: keepalived keeps believing a track file's last value after we are gone,
     // and must not see this node as healthy while connections are being closed.
-    for (const m of monitors) this.writeFiles(m.target, { ...m.current, healthy: false }, 'stopped');
+    const tracks = monitors.flatMap((m) => this.writeFiles(m.target, { ...m.current, healthy: false }, 'stopped')).filter((w) => w.kind === 'track');
     await Promise.all(monitors.map((m) => m.stop()));
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
-    this.log.info({ signal: why }, `check-mysql daemon stopped (${why}); track files set to fault`);
+    // Only what happened: a track file we could not set still says what it said.
+    const set = tracks.filter((w) => w.error === undefined).map((w) => w.target);
+    const unset = tracks.filter((w) => w.error !== undefined);
+    const said = [
+      ...(set.length > 0 ? [`track files set to fault: ${set.join(', ')}`] : []),
+      ...(unset.length > 0 ? [`track files NOT set to fault: ${unset.map((w) => `${w.target} (${w.path}: ${w.error})`).join(', ')}`] : []),
+    ];
+    const fields = { signal: why, faulted: set, notFaulted: unset.map((w) => w.target) };
+    const line = `check-mysql daemon stopped (${why}); ${said.join('; ') || 'no track files configured'}`;
+    if (unset.length > 0) this.log.error(fields, line);
+    else this.log.info(fields, line);
+    return unset.length === 0;
   }
 
   /** SIGHUP: a bad config keeps the running one. Unchanged targets keep their connection and state. */
@@ -148,20 +158,26 @@ class Daemon {
       if (t && isDeepStrictEqual(t, monitor.target)) continue;
       this.monitors.delete(name);
       void monitor.stop();
+      // Its files may have changed or gone: what their old paths did no longer says anything.
       if (!t) this.writeFiles(monitor.target, { ...monitor.current, healthy: false }, 'removed');
-      else this.startMonitor(t, monitor.current);
+      this.files.forget(name);
+      if (t) this.startMonitor(t, monitor.current);
     }
     for (const t of next.targets) if (!this.monitors.has(t.name)) this.startMonitor(t, initialState(this.deps.wallClock()));
     this.config = { ...next, listen: this.config.listen };
-    this.metrics = this.freshMetrics(this.config);
+    [this.metrics, this.fileMetrics] = this.freshMetrics(this.config);
     for (const m of this.monitors.values()) if (m.current.lastReport) this.metrics.record(meta(m.target), m.current);
+    for (const w of this.files.outcomes()) {
+      const m = this.monitors.get(w.target);
+      if (m) this.fileMetrics.set(meta(m.target), w.kind, w.error === undefined);
+    }
     this.log.info({ targets: next.targets.map((t) => t.name), config: next.source }, `config reloaded: ${next.targets.length} target(s)`);
   }
 
-  private freshMetrics(config: DaemonConfig): DaemonMetrics {
+  private freshMetrics(config: DaemonConfig): [DaemonMetrics, FileWriteMetrics] {
     this.registry = new Registry();
     const labelNames = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))];
-    return createDaemonMetrics(this.registry, labelNames);
+    return [createDaemonMetrics(this.registry, labelNames), createFileWriteMetrics(this.registry, labelNames)];
   }
 
   private startMonitor(target: TargetConfig, state: TargetState): void {
@@ -197,26 +213,14 @@ class Daemon {
     else this.log.warn(fields, line);
   }
 
-  private writeFiles(target: TargetConfig, state: TargetState, phase?: 'starting' | 'stopped' | 'removed'): void {
+  private writeFiles(target: TargetConfig, state: TargetState, phase?: 'starting' | 'stopped' | 'removed'): FileWrite[] {
     // Both files after every check: the status file is the heartbeat, and the track file may have
     // been rewritten by someone else (keepalived's `init_file 1 overwrite` when it restarts).
     // On tmpfs (/run) a write and rename cost ~15 us.
-    const files: [string | undefined, string | undefined][] = [
-      [target.trackFile, trackFileContent(state.healthy)],
-      [target.statusFile, target.statusFile ? statusDocument(target, state, this.deps.pid, phase) : undefined],
-    ];
-    for (const [path, content] of files) {
-      if (!path || content === undefined) continue;
-      try {
-        this.deps.writeFile(path, content);
-        if (this.fileErrors.delete(path)) this.log.info({ target: target.name, path }, `${target.name}: writing ${path} works again`);
-      } catch (err) {
-        // Log when the error starts or changes, not on every check.
-        const message = (err as Error).message;
-        if (this.fileErrors.get(path) !== message) this.log.error({ target: target.name, path, err: message }, `${target.name}: cannot write ${path}: ${message}`);
-        this.fileErrors.set(path, message);
-      }
-    }
+    const written: FileWrite[] = [];
+    if (target.trackFile) written.push(this.files.put(target, 'track', target.trackFile, trackFileContent(state.healthy)));
+    if (target.statusFile) written.push(this.files.put(target, 'status', target.statusFile, statusDocument(target, state, this.deps.pid, phase)));
+    return written;
   }
 
   private views(): TargetView[] {
@@ -226,6 +230,7 @@ class Daemon {
       intervalMs: m.target.intervalMs,
       timeoutMs: m.target.timeoutMs,
       since: this.since.get(m.target.name) ?? 0,
+      fileProblems: this.files.problems(m.target.name),
     }));
   }
 }

@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { writeFileAtomic } from '../daemon/atomic-file.js';
 import type { DaemonDeps } from '../daemon/daemon.js';
@@ -14,6 +15,16 @@ export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
     connect: mysqlConnector({ generatedParsers: true, batching: true }),
     wallClock: () => Date.now(),
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-    writeFile: (path, content) => writeFileAtomic(path, content, proc.pid),
+    writeFile: (path, content) => writeFileAtomic(path, content),
+    realPath: (path) => attempt(() => realpathSync(path)),
+    directoryMode: (path) => attempt(() => statSync(path).mode),
   };
+}
+
+function attempt<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined; // missing or unreadable: the write itself will say why
+  }
 }

@@ -12,7 +12,7 @@ import { PROBE_GAUGES } from './probe-gauges.js';
  * `instance` would be renamed exported_instance at scrape time and break `on (instance)` joins).
  */
 export const RESERVED_LABEL_NAMES: ReadonlySet<string> = new Set(
-  ['target', 'instance', 'job', 'result', 'reason', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES].flatMap((g) => g.labelNames)],
+  ['target', 'instance', 'job', 'result', 'reason', 'kind', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES].flatMap((g) => g.labelNames)],
 );
 
 /** Prometheus' label-name syntax; names starting with `__` are reserved for its internal use. */

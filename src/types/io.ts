@@ -6,7 +6,8 @@ export interface ProcessIo {
   hideArgv(): void;
 }
 
-export type ProcessSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+/** SIGUSR1 only so that the daemon can hold it: Node would open its inspector on it. */
+export type ProcessSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGUSR1';
 
 /** What bin/check-mysql hands every bundle: the process, seen through the few calls we make of it. */
 export interface ProcessEdge extends ProcessIo {

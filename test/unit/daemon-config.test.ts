@@ -1,13 +1,22 @@
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildDaemonConfig } from '../../src/daemon/daemon-config.js';
 import { UsageError } from '../../src/usage-error.js';
 import type { OptionFileSystem } from '../../src/types/host.js';
 import { fakeFiles, realFiles } from '../helpers/option-files.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'daemon-configs');
-const load = (args: string[], fs: OptionFileSystem = realFiles) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: () => 'login' });
+const realPath = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+};
+const load = (args: string[], fs: OptionFileSystem = realFiles) => buildDaemonConfig({ argv: parseArgv(args), env: {}, fs, loginName: () => 'login', realPath });
 
 function errorOf(args: string[], fs?: OptionFileSystem): string {
   try {
@@ -64,6 +73,9 @@ describe('daemon config', () => {
     ['no targets', ['--config', fixture('invalid-no-targets.cnf')], `${fixture('invalid-no-targets.cnf')}: no [target NAME] section`],
     ['a bad port', ['--config', fixture('invalid-port.cnf')], `${fixture('invalid-port.cnf')} [target db1]: invalid port '33o6': expected a whole number from 1 to 65535`],
     ['two targets sharing a track file', ['--config', fixture('invalid-shared-track-file.cnf')], `${fixture('invalid-shared-track-file.cnf')}: targets 'db1' and 'db2' both write /run/x.track`],
+    ['two spellings of one track file', ['--config', fixture('invalid-shared-track-file-spelling.cnf')], `${fixture('invalid-shared-track-file-spelling.cnf')}: targets 'db1' and 'db2' both write /run/x.track (as /run/x.track and /run/./x.track)`],
+    ['a status file that is the track file', ['--config', fixture('invalid-track-is-status-file.cnf')], `${fixture('invalid-track-is-status-file.cnf')}: target 'db1' writes its track and status file to one file, /run/db1.track (as /run/db1.track and /run/../run/db1.track)`],
+    ['a target section given twice', ['--config', fixture('invalid-repeated-section.cnf')], `${fixture('invalid-repeated-section.cnf')}:5: [target db1] is given twice (lines 1 and 5)`],
     ['a reserved label', ['--config', fixture('invalid-reserved-label.cnf')], `${fixture('invalid-reserved-label.cnf')}:3: 'label.target' is not a usable Prometheus label name`],
     ['a key set twice', ['--config', fixture('invalid-duplicate-key.cnf')], `${fixture('invalid-duplicate-key.cnf')}:3: 'host' is set twice in [target db1]`],
     ['an unknown section', ['--config', fixture('invalid-section.cnf')], `${fixture('invalid-section.cnf')}:2: unknown section [targets db1] (expected [daemon] or [target NAME])`],
@@ -78,6 +90,7 @@ describe('daemon config', () => {
     ['a bad --port', ['--no-defaults', '-P', '33o6'], "invalid --port '33o6': expected a whole number from 1 to 65535"],
     ['--fall 0', ['--no-defaults', '--fall', '0'], "invalid --fall '0': expected a whole number from 1 to 100"],
     ['--rise 0 beside a config file', ['--config', fixture('valid-two-targets.cnf'), '--rise', '0'], "invalid --rise '0': expected a whole number from 1 to 100"],
+    ['one file as --track-file and --status-file', ['--no-defaults', '--track-file', '/run/x', '--status-file', '/run/./x'], "the command line: target 'default' writes its track and status file to one file, /run/x (as /run/x and /run/./x)"],
   ])('rejects %s with one clear line', (_name, args, message) => {
     expect(errorOf(args)).toBe(message);
     expect(message).not.toContain('MySecretPassw0rd');
@@ -113,5 +126,21 @@ describe('daemon config files another user could write or read', () => {
 
   it('a password on the command line is warned about, as by the one-shot check', () => {
     expect(load(['--no-defaults', '--password=pw']).notices).toEqual(['a password on the command line is visible to other users (ps); use MYSQL_PWD or an option file']);
+  });
+
+  describe('with real directories', () => {
+    let dir: string | undefined;
+    afterAll(async () => {
+      if (dir) await removeTempDir(dir);
+    });
+
+    it('refuses two targets that write one file through a symlinked directory', async () => {
+      dir = await makeTempDir();
+      mkdirSync(join(dir, 'run'));
+      symlinkSync(join(dir, 'run'), join(dir, 'alias'));
+      const cnf = join(dir, 'daemon.cnf');
+      writeFileSync(cnf, `[target db1]\nhost = 127.0.0.1\ntrack-file = ${dir}/run/x.track\n[target db2]\nhost = 127.0.0.1\ntrack-file = ${dir}/alias/x.track\n`);
+      expect(errorOf(['--config', cnf])).toBe(`${cnf}: targets 'db1' and 'db2' both write ${dir}/run/x.track (as ${dir}/run/x.track and ${dir}/alias/x.track)`);
+    });
   });
 });

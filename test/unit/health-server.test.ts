@@ -1,7 +1,7 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyCheck, initialState } from '../../src/daemon/hysteresis.js';
-import { createHealthServer, type TargetView } from '../../src/http/health-server.js';
+import { MAX_CONNECTIONS, createHealthServer, type TargetView } from '../../src/http/health-server.js';
 import { DbFailure } from '../../src/types/failure.js';
 import { evaluate } from '../../src/verdict/evaluate.js';
 import type { Facts } from '../../src/types/facts.js';
@@ -10,12 +10,14 @@ import type { Server } from 'node:http';
 const policy = { maxLagSeconds: 30, role: 'auto' as const, onSaturated: 'healthy' as const, channels: [] };
 const NOW = 1_800_000_000_000;
 
-function view(name: string, facts: Facts, checks: number, lastCheckAt = NOW): TargetView {
+function view(name: string, facts: Facts, checks: number, lastCheckAt = NOW, fileProblems: string[] = []): TargetView {
   let state = initialState(NOW - 10_000);
   const report = { facts, verdict: evaluate(facts, policy), elapsedMs: 2 };
   for (let i = 0; i < checks; i++) state = applyCheck(state, report, lastCheckAt, { rise: 2, fall: 2 });
-  return { name, state, intervalMs: 1000, timeoutMs: 800, since: NOW - 10_000 };
+  return { name, state, intervalMs: 1000, timeoutMs: 800, since: NOW - 10_000, fileProblems };
 }
+
+const NO_TRACK_DIR = 'cannot write track file /run/gone/db1.track: ENOENT: no such file or directory';
 
 const writer: Facts = {
   target: '192.0.2.1:3306',
@@ -49,6 +51,12 @@ describe('HTTP health endpoint', () => {
     ['/live with fresh checks', [view('db1', writer, 2)], '/live', 200, 'live\n'],
     ['/live with a stuck target', [view('db1', writer, 2, NOW - 5000)], '/live', 503, 'stale: db1: last check 5.0 s ago (limit 3.8 s)\n'],
     ['an unknown path', [], '/nope', 404, 'not found: try /metrics, /health, /health/NAME or /live\n'],
+    ['a malformed escape in a target name', [view('db1', writer, 2)], '/health/%ZZ', 400, 'malformed %-escape in the target name\n'],
+    ['an escaped target name', [view('db.1', writer, 2)], '/health/db%2E1', 200, 'healthy: db.1 writer\n'],
+    ['/health of a healthy target whose track file cannot be written', [view('db1', writer, 2, NOW, [NO_TRACK_DIR])], '/health', 503, `unhealthy: db1 writer - ${NO_TRACK_DIR}\n`],
+    ['/health/NAME of a failed target whose track file cannot be written', [view('db2', dead, 2, NOW, [NO_TRACK_DIR])], '/health/db2', 503, `unhealthy: db2 unknown - refused: connect ECONNREFUSED 192.0.2.2:3306; ${NO_TRACK_DIR}\n`],
+    ['/live while a track file cannot be written', [view('db1', writer, 2, NOW, [NO_TRACK_DIR])], '/live', 503, `files: db1: ${NO_TRACK_DIR}\n`],
+    ['/live stale and unwritable', [view('db1', writer, 2, NOW - 5000, [NO_TRACK_DIR])], '/live', 503, `stale: db1: last check 5.0 s ago (limit 3.8 s)\nfiles: db1: ${NO_TRACK_DIR}\n`],
   ])('%s', async (_name, targets, path, status, body) => {
     const get = await serve(targets);
     expect(await get(path)).toMatchObject({ status, body });
@@ -63,5 +71,27 @@ describe('HTTP health endpoint', () => {
     const get = await serve([view('db1', writer, 2)]);
     expect(await get('/health', 'HEAD')).toMatchObject({ status: 200, body: '' });
     expect(await get('/health', 'POST')).toMatchObject({ status: 405 });
+  });
+
+  it(`holds at most ${MAX_CONNECTIONS} connections: one more is closed at once`, async () => {
+    await serve([view('db1', writer, 2)]);
+    const port = (server!.address() as AddressInfo).port;
+    const open = (): Promise<{ socket: Socket; closed: Promise<void> }> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        const closed = new Promise<void>((r) => socket.once('close', () => r()));
+        socket.once('connect', () => resolve({ socket, closed })).once('error', reject);
+      });
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < MAX_CONNECTIONS; i++) held.push((await open()).socket);
+      await expect.poll(() => new Promise((r) => server!.getConnections((_e, n) => r(n)))).toBe(MAX_CONNECTIONS);
+      const extra = await open();
+      held.push(extra.socket);
+      await expect(Promise.race([extra.closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 1000))])).resolves.toBe('closed');
+      expect(held.slice(0, MAX_CONNECTIONS).every((s) => !s.destroyed)).toBe(true);
+    } finally {
+      for (const s of held) s.destroy();
+    }
   });
 });
