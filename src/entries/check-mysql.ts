@@ -8,11 +8,12 @@ import { notify } from '../commands/notify.js';
 import { runCommand } from '../commands/run-command.js';
 import { commandEntry, isCommandName } from '../commands/table.js';
 import { nodeDeps } from '../edge/node-deps.js';
+import { nodeFlock } from '../notify/node-flock.js';
 import type { Env } from '../types/config.js';
 import type { ProcessEdge } from '../types/io.js';
 
 export function runNamed(name: string, argv: readonly string[], env: Env, edge: ProcessEdge): Promise<number> {
-  if (name === 'notify') return runCommand(notify, argv, env, edge, { ...nodeDeps(), pid: edge.pid });
+  if (name === 'notify') return runCommand(notify, argv, env, edge, { ...nodeDeps(), pid: edge.pid, lockFs: nodeFlock });
   return runCommand(check, argv, env, edge, nodeDeps());
 }
 
