@@ -62,7 +62,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'on-catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'When the catch-up times out: stay read-only (the check then fails and keepalived retries) or promote anyway (possible conflicts)', choices: ['stay-read-only', 'promote'], defaultText: DEFAULTS.onCatchUpTimeout },
   { name: 'kill-connections', kind: 'boolean', group: 'Notify', commands: ['notify'], describe: 'On BACKUP/FAULT/STOP: after setting read-only, kill client connections (not replication, not --keep-user), so writes through stale connections stop' },
   { name: 'keep-user', kind: 'list', group: 'Notify', commands: ['notify'], describe: 'A user whose connections --kill-connections leaves alone (repeatable)', defaultText: `${DEFAULTS.keepUsers.join(', ')} and the connecting user` },
-  { name: 'lock-file', commands: ['check', 'daemon', 'notify'], kind: 'string', group: 'Notify', perTarget: true, describe: "The notify handler's lock: serialises its runs on this node (keepalived may run them out of order); while a MASTER run holds it, checks read a read-only VIP holder as 'promoting', not failed", defaultText: DEFAULTS.lockFile },
+  { name: 'lock-file', commands: ['check', 'daemon', 'notify'], kind: 'string', group: 'Notify', perTarget: true, describe: "The notify handler's promotion lock (flock), in a directory that only this user or root can write: serialises MASTER runs on this node; while one holds it, checks read a read-only VIP holder as 'promoting', not failed", defaultText: DEFAULTS.lockFile },
   { name: 'help', kind: 'boolean', group: 'General', describe: 'Show this help' },
   { name: 'version', kind: 'boolean', group: 'General', describe: 'Show the version' },
 ];

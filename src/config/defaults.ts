@@ -15,8 +15,8 @@ export const DEFAULTS = {
   role: 'auto',
   onSaturated: 'healthy',
   format: 'human',
-  /** The notify handler's lock (see notify/lock-file.ts); checks read it too. */
-  lockFile: '/run/lock/check-mysql-notify.lock',
+  /** The notify handler's promotion lock (notify/lock-file.ts), in a directory only our user may write; checks read it too. */
+  lockFile: '/run/check-mysql/notify.lock',
 
   listen: '127.0.0.1:9797',
   intervalS: 1,

@@ -3,7 +3,7 @@ import type { OptionFileSystem } from '../types/host.js';
 import type { InterfaceTable } from '../vip.js';
 import { nodeConfigFiles } from './config-files.js';
 import { promotionInProgress } from '../notify/lock-file.js';
-import { nodeLockFs } from '../notify/node-lock-fs.js';
+import { nodeFlock } from '../notify/node-flock.js';
 
 /** The host facts both the one-shot check and the daemon read: files, home, login, interfaces. */
 export interface NodeBasics {
@@ -31,6 +31,6 @@ export function nodeBasics(): NodeBasics {
     loginName,
     networkInterfaces,
     now: () => performance.now(),
-    promotionInProgress: (lockFile) => promotionInProgress(lockFile, nodeLockFs),
+    promotionInProgress: (lockFile) => promotionInProgress(lockFile, nodeFlock),
   };
 }

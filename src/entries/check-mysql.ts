@@ -9,11 +9,12 @@ import { isPasswordArgument } from '../cli/parse-argv.js';
 import { runCommand } from '../commands/run-command.js';
 import { commandEntry, isCommandName } from '../commands/table.js';
 import { nodeDeps } from '../edge/node-deps.js';
+import { nodeFlock } from '../notify/node-flock.js';
 import type { Env } from '../types/config.js';
 import type { ProcessEdge } from '../types/io.js';
 
 export function runNamed(name: string, argv: readonly string[], env: Env, edge: ProcessEdge): Promise<number> {
-  if (name === 'notify') return runCommand(notify, argv, env, edge, { ...nodeDeps(edge.stderr), pid: edge.pid });
+  if (name === 'notify') return runCommand(notify, argv, env, edge, { ...nodeDeps(edge.stderr), pid: edge.pid, lockFs: nodeFlock });
   return runCommand(check, argv, env, edge, nodeDeps(edge.stderr));
 }
 

@@ -27,7 +27,7 @@ export interface NotifySpec extends CheckSpec {
 /** What a notify run did, for the one log line and the exit code. */
 export interface NotifyOutcome {
   readonly ok: boolean;
-  readonly action: 'promoted' | 'demoted' | 'already-writable' | 'already-read-only' | 'stale-ignored' | 'nothing' | 'stayed-read-only' | 'failed';
+  readonly action: 'promoted' | 'demoted' | 'demoted-again' | 'already-writable' | 'already-read-only' | 'stale-ignored' | 'nothing' | 'stayed-read-only' | 'failed';
   readonly message: string;
   readonly before?: string;
   readonly after?: string;
@@ -38,12 +38,15 @@ export interface NotifyOutcome {
 /**
  * Makes the server match keepalived's new state: MASTER -> catch up, then writable; BACKUP,
  * FAULT, STOP -> read-only (and optionally end client connections). keepalived may deliver
- * notifications out of order, so before acting (and again before promoting) the VIP is looked
- * at: a notification that no longer matches who holds it is stale and ignored.
+ * notifications out of order, so before acting (and again before and after promoting) the VIP
+ * is looked at: a notification that no longer matches who holds it is stale and ignored. MASTER
+ * needs --vip, and the caller's notify lock (lock-file.ts); demotion needs neither.
  */
 export async function runNotify(spec: NotifySpec, event: NotifyEvent, deps: CheckDeps): Promise<NotifyOutcome> {
   const role = wantedRole(event.state);
   if (role === 'none') return { ok: true, action: 'nothing', message: `${event.state}: nothing to do` };
+  // The command refuses this first (exit 2); kept here so that no caller can promote blind.
+  if (role === 'writer' && !spec.policy.vip) return { ok: false, action: 'failed', message: NO_VIP };
   const stale = staleness(spec, role, deps);
   if (stale) return { ok: true, action: 'stale-ignored', message: stale };
 
@@ -62,6 +65,9 @@ export async function runNotify(spec: NotifySpec, event: NotifyEvent, deps: Chec
   }
 }
 
+/** Why MASTER needs --vip: runs may come out of order, and only the VIP says which one is current. */
+export const NO_VIP = 'MASTER without --vip: not promoting, since keepalived may run notifications out of order and only the VIP tells a current one from a stale one (add --vip ADDRESS to the notify line)';
+
 function staleness(spec: CheckSpec, role: 'writer' | 'standby', deps: CheckDeps): string | undefined {
   const vip = spec.policy.vip;
   if (!vip) return undefined;
@@ -75,13 +81,34 @@ async function readServer(session: Session, spec: CheckSpec, deps: CheckDeps): P
   return readProbe(serverVariables, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, {});
 }
 
+/**
+ * Promotion, under the notify lock (so one MASTER run at a time), racing demotions, which take
+ * no lock. keepalived removes the VIP before it runs BACKUP/FAULT/STOP, so every demotion D
+ * starts after the VIP left. This run M looks at the VIP (m1), catches up, looks again (m3),
+ * sets read_only=OFF (m4) and looks a third time (m5). The interleavings, and what closes each:
+ *  - D wholly before m1, or the VIP gone by m1 or m3: M sees no VIP and does not promote.
+ *  - D reads read_only before m4 (and sets it ON, or finds it ON and does nothing), then M
+ *    promotes: the VIP left before D began, so before m4; m5 sees it gone and M demotes again
+ *    itself (the same demotion, --kill-connections included) and logs demoted-again.
+ *  - D reads read_only after m4: it sees OFF and sets ON, the last write (and m5 may demote
+ *    again too, which changes nothing).
+ *  - D while M waits for the lock or catches up: D does not wait (no lock), the node is already
+ *    read-only, and M stops at m3.
+ *  - The VIP comes back after D looked (MASTER again): a new MASTER run follows and waits for
+ *    this one's lock, then promotes afresh. If D's SET lands after that run's m4, the VIP holder
+ *    is read-only: the check fails it and keepalived moves the VIP. That fails closed (no
+ *    writes), never open.
+ *  - Two MASTER runs: serialised by the lock; the second finds the node writable, or redoes it all.
+ * Not closed: M killed (SIGKILL) between m4 and m5 while the VIP left before m4. The node then
+ * stays writable without the VIP until the next notify run; the check warns standby-writable.
+ */
 async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
   const before = await readServer(session, spec, deps);
   if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${readOnlyText(before)})`, before: readOnlyText(before), after: readOnlyText(before) };
 
   const channels = await readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server: before });
   const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
-  // One budget for all channels, not one each: the lock other notify runs wait on is sized by it.
+  // One budget for all channels, not one each: the lock other MASTER runs wait on is sized by it.
   const budgetEnds = deps.now() + spec.notify.catchUpTimeoutS * 1000;
   for (const wait of catchUpWaits(before.flavor, before.version, channels)) {
     const t0 = deps.now();
@@ -98,6 +125,10 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   const stale = staleness(spec, 'writer', deps);
   if (stale) return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)`, before: readOnlyText(before), after: readOnlyText(before), waited };
   await session.query(PROMOTE_SQL, deadlineAfter(spec.timeoutMs, deps.now));
+  if (staleness(spec, 'writer', deps)) {
+    const undone = await demote(session, spec, deps);
+    return { ...undone, action: 'demoted-again', message: `VIP ${spec.policy.vip} left while promoting; demoted again: ${undone.message}`, before: readOnlyText(before), waited };
+  }
   const after = await readServer(session, spec, deps);
   const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
   return { ok: isWritable(after), action: 'promoted', message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}`, before: readOnlyText(before), after: readOnlyText(after), waited };

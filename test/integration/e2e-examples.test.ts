@@ -49,7 +49,7 @@ function hasUser(name: string): boolean {
 it.each(FILES)('$name keeps the settings the docs promise', ({ variant, node, file }) => {
   const text = readFileSync(file, 'utf8');
   const instance = block(text, 'vrrp_instance VI_1');
-  expect(block(text, 'global_defs')).toEqual(expect.arrayContaining(['enable_script_security', `script_user ${EXAMPLE.scriptUser}`]));
+  expect(block(text, 'global_defs')).toEqual(expect.arrayContaining(['enable_script_security', `script_user ${EXAMPLE.scriptUser[variant]}`]));
   expect(instance).toEqual(expect.arrayContaining([
     'state BACKUP', 'nopreempt', 'interface eth0', 'virtual_router_id 51', 'advert_int 1', '192.0.2.100/24 dev eth0', NOTIFY,
     `priority ${node === 'a' ? 150 : 100}`,
@@ -112,9 +112,9 @@ describeWithKeepalived('keepalived -t accepts the examples and their test render
     if (dir) await removeTempDir(dir);
   });
 
-  it.each(FILES)('$name as shipped', async ({ file }) => {
+  it.each(FILES)('$name as shipped', async ({ variant, file }) => {
     const verbatim = await configTest(file, ns);
-    if (hasUser(EXAMPLE.scriptUser)) {
+    if (hasUser(EXAMPLE.scriptUser[variant])) {
       expect(verbatim, verbatim.output).toEqual({ code: 0, output: '' });
     } else {
       // Without that user keepalived drops the script: those are the only complaints.
@@ -123,7 +123,7 @@ describeWithKeepalived('keepalived -t accepts the examples and their test render
     }
     // With only script_user changed to a user that exists, keepalived has nothing to say.
     const copy = join(dir, 'copy.conf');
-    writeFileSync(copy, readFileSync(file, 'utf8').replace(`script_user ${EXAMPLE.scriptUser}`, 'script_user root'));
+    writeFileSync(copy, readFileSync(file, 'utf8').replace(`script_user ${EXAMPLE.scriptUser[variant]}`, 'script_user root'));
     expect(await configTest(copy, ns)).toEqual({ code: 0, output: '' });
   });
 

@@ -4,10 +4,11 @@
  * and `systemd-analyze security --offline=true` must stay at or below our exposure target.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { trackDir, untrackDir } from '../helpers/reaper.js';
 import { describeNeeding } from '../helpers/suite.js';
@@ -33,6 +34,7 @@ const ACCEPTED_EXPOSURE: Record<string, string> = {
   'RootDirectory=/RootImage=': 'node and its modules run from the host file system',
   'DeviceAllow=': 'ProtectClock=yes itself adds char-rtc:r (PrivateDevices hides it anyway)',
   'UMask=': "keepalived's script_user must read the status file",
+  'ProcSubset=': "/proc/locks: whether the notify handler really holds its lock (a 'promoting' VIP holder)",
 };
 
 /** Key=value pairs of the [Service] and [Unit] sections; repeated keys keep every value. */
@@ -147,5 +149,32 @@ describeWithAnalyze('check-mysql.service under systemd-analyze', () => {
     const items = JSON.parse(run.stdout) as { name: string; exposure: string | null }[];
     const exposed = items.filter((item) => item.exposure !== null && Number(item.exposure) > 0).map((item) => item.name);
     expect(exposed.sort()).toEqual(Object.keys(ACCEPTED_EXPOSURE).sort());
+  });
+});
+
+const TMPFILES = readFileSync(resolve(REPO_ROOT, 'systemd', 'check-mysql.tmpfiles'), 'utf8');
+const hasTmpfiles = spawnSync('systemd-tmpfiles', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe('systemd/check-mysql.tmpfiles: the notify lock\'s directory, writable only by its owner', () => {
+  const lines = TMPFILES.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+
+  it('creates the directory of the default --lock-file, 0755, as root until told the script user', () => {
+    expect(lines).toEqual([`d ${dirname(DEFAULTS.lockFile)} 0755 root root -`]);
+  });
+
+  it.skipIf(!hasTmpfiles || process.getuid?.() !== 0)('systemd-tmpfiles --create makes it so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-mysql-tmpfiles-'));
+    trackDir(dir);
+    try {
+      const conf = join(dir, 'check-mysql.conf');
+      writeFileSync(conf, TMPFILES.replaceAll(dirname(DEFAULTS.lockFile), join(dir, 'run')));
+      const run = spawnSync('systemd-tmpfiles', ['--create', conf], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const made = statSync(join(dir, 'run'));
+      expect({ dir: made.isDirectory(), mode: made.mode & 0o7777, uid: made.uid }).toEqual({ dir: true, mode: 0o755, uid: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      untrackDir(dir);
+    }
   });
 });

@@ -63,6 +63,9 @@ describe('usage errors are one line and exit 2, the same for every command', () 
     ['daemon', daemon, ['extra'], "check-mysql daemon: unexpected argument 'extra'\n"],
     ['notify', notify, ['--max-lag', '3', 'INSTANCE', 'VI_1', 'MASTER'], "check-mysql notify: --max-lag is only for the one-shot check and 'check-mysql daemon'\n"],
     ['notify', notify, ['INSTANCE'], "check-mysql notify: expected keepalived's TYPE NAME STATE [PRIORITY] after the options, got 1 word(s)\n"],
+    // Before anything is read or touched (these deps throw if used): out of order, a MASTER run
+    // without --vip could not tell it is stale, and alternating runs ended writable (issue 9).
+    ['notify', notify, ['-h', 'db1', 'INSTANCE', 'VI_1', 'MASTER', '100'], 'check-mysql notify: MASTER without --vip: not promoting, since keepalived may run notifications out of order and only the VIP tells a current one from a stale one (add --vip ADDRESS to the notify line)\n'],
     ['lint-keepalived', lintKeepalived, ['--host', 'x', 'a.conf'], "check-mysql lint-keepalived: --host is only for the one-shot check, 'check-mysql daemon' and 'check-mysql notify'\n"],
     ['lint-keepalived', lintKeepalived, ['--format', 'json', 'a.conf'], "check-mysql lint-keepalived: --format is only for the one-shot check\n"],
   ])('%s %j', async (_name, command, argv, line) => {

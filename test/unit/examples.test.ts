@@ -45,7 +45,7 @@ describe('examples/daemon.cnf', () => {
       labels: {},
       connection: { socket: '/run/mysqld/mysqld.sock', user: 'check', password: '...' },
       policy: { vip: '192.0.2.100', maxLagSeconds: 30, role: 'auto', onSaturated: 'healthy', channels: [] },
-      lockFile: '/run/lock/check-mysql-notify.lock',
+      lockFile: '/run/check-mysql/notify.lock',
     });
   });
 

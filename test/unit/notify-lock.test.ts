@@ -1,166 +1,191 @@
 /**
- * The notify lock's rules behind an in-memory LockFs: files in a Map, live pids in a Set, and a
- * clock that only sleep() moves. The real LockFs (node-lock-fs.ts) gets a short test of its own
- * against a temp dir.
+ * The notify lock's rules behind the in-memory host of lock-host.ts. The real LockFs
+ * (node-flock.ts), with real users, flock(2) and 1,000 racing runs, is proven in
+ * test/integration/notify-lock.test.ts.
  */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { acquireLock, promotionInProgress, type LockFs } from '../../src/notify/lock-file.js';
-import { nodeLockFs } from '../../src/notify/node-lock-fs.js';
+import { describe, expect, it } from 'vitest';
+import { acquirePromotionLock, promotionInProgress } from '../../src/notify/lock-file.js';
+import { heldForWrite, splitDev } from '../../src/notify/proc-locks.js';
+import { DIR, LOCK, NOBODY, ROOT, US, dirAt, fileAt, lockHost, type PathSetup } from './lock-host.js';
 
-const LOCK = '/run/lock/check-mysql-notify.lock';
-const ME = 4242;
+const PID = 4242;
 const OTHER = 3131;
+const acquire = (host: ReturnType<typeof lockHost>, waitMs = 1000, path = LOCK) => acquirePromotionLock(path, PID, waitMs, host.now, host.fs);
 
-function fakeHost(files: Record<string, string> = {}, alive: number[] = [ME]) {
-  const disk = new Map(Object.entries(files));
-  const live = new Set(alive);
-  let clock = 0;
-  const sleeps: number[] = [];
-  /** Called at each sleep, with the number of sleeps so far: lets a test change the world meanwhile. */
-  let onSleep: (n: number) => void = () => {};
-  const fs: LockFs = {
-    openExclusive(path, content) {
-      if (disk.has(path)) return false;
-      disk.set(path, content);
-      return true;
-    },
-    read: (path) => disk.get(path) ?? null,
-    unlink: (path) => void disk.delete(path),
-    pidAlive: (pid) => live.has(pid),
-    async sleep(ms) {
-      sleeps.push(ms);
-      clock += ms;
-      onSleep(sleeps.length);
-    },
-  };
-  return { fs, disk, live, sleeps, now: () => clock, whileWaiting: (f: (n: number) => void) => (onSleep = f) };
-}
-
-describe('acquireLock', () => {
-  it('takes a free lock at once, writing "PID STATE", and its release removes it', async () => {
-    const host = fakeHost();
-    const release = await acquireLock(LOCK, ME, 'MASTER', 1000, host.now, host.fs);
-    expect(host.disk.get(LOCK)).toBe(`${ME} MASTER\n`);
-    expect(host.sleeps).toEqual([]);
+describe('acquirePromotionLock: flock(2) in a directory only we can write', () => {
+  it('takes a free lock at once, writes "PID MASTER" through it, and its release lets it go', async () => {
+    const host = lockHost();
+    const release = await acquire(host);
+    expect(host.disk.get(LOCK)).toMatchObject({ content: `${PID} MASTER\n`, facts: { kind: 'file', uid: US, mode: 0o600 } });
+    expect(host.held.size).toBe(1);
+    expect(host.waits).toEqual([]);
     release();
-    expect(host.disk.has(LOCK)).toBe(false);
+    expect(host.held.size).toBe(0);
+    expect(host.disk.has(LOCK), 'never unlinked: a run waiting on it would lock a file no one else sees').toBe(true);
+    expect(host.openCount()).toBe(0);
   });
 
-  it('waits while a live run holds it, then gives up with a message naming the file and the wait', async () => {
-    const host = fakeHost({ [LOCK]: `${OTHER} MASTER\n` }, [ME, OTHER]);
-    await expect(acquireLock(LOCK, ME, 'BACKUP', 200, host.now, host.fs)).rejects.toThrow(`another notify run holds ${LOCK} for over 0.2 s`);
-    expect(host.sleeps).toEqual([50, 50, 50, 50]);
-    expect(host.disk.get(LOCK), 'the holder keeps its lock').toBe(`${OTHER} MASTER\n`);
+  it('creates a missing directory 0755, then locks in it', async () => {
+    const host = lockHost({ paths: { '/run': dirAt(ROOT, 0o755) } });
+    host.remove(DIR);
+    await acquire(host);
+    expect(host.disk.get(DIR)?.facts).toMatchObject({ kind: 'directory', uid: US, mode: 0o755 });
   });
 
-  it('takes the lock as soon as the holder releases it', async () => {
-    const host = fakeHost({ [LOCK]: `${OTHER} MASTER\n` }, [ME, OTHER]);
-    host.whileWaiting((n) => n === 3 && host.disk.delete(LOCK));
-    await acquireLock(LOCK, ME, 'BACKUP', 10_000, host.now, host.fs);
-    expect(host.disk.get(LOCK)).toBe(`${ME} BACKUP\n`);
-    expect(host.sleeps).toHaveLength(3);
+  it('a directory it cannot create refuses promotion, in one line', async () => {
+    const host = lockHost();
+    host.remove(DIR);
+    host.fs.mkdir = () => {
+      throw Object.assign(new Error("EACCES: permission denied, mkdir '/run/check-mysql'"), { code: 'EACCES' });
+    };
+    await expect(acquire(host)).rejects.toThrow("not promoting: cannot create lock directory /run/check-mysql: EACCES: permission denied, mkdir '/run/check-mysql'");
   });
 
   it.each([
-    { name: 'whose owner is gone', content: `${OTHER} MASTER\n` },
-    { name: 'holding garbage', content: 'garbage' },
-    { name: 'naming pid 0', content: '0 MASTER\n' },
-    { name: 'naming a negative pid', content: '-1 MASTER\n' },
-  ])('takes over a lock $name, without waiting', async ({ content }) => {
-    const host = fakeHost({ [LOCK]: content });
-    await acquireLock(LOCK, ME, 'FAULT', 1000, host.now, host.fs);
-    expect(host.disk.get(LOCK)).toBe(`${ME} FAULT\n`);
-    expect(host.sleeps).toEqual([]);
-  });
-
-  it('a dead owner\'s lock that cannot be removed ends in the timeout, not a busy loop', async () => {
-    const host = fakeHost({ [LOCK]: `${OTHER} MASTER\n` });
-    host.fs.unlink = () => {}; // e.g. another user's file in a sticky directory
-    await expect(acquireLock(LOCK, ME, 'BACKUP', 100, host.now, host.fs)).rejects.toThrow(`another notify run holds ${LOCK} for over 0.1 s`);
-    expect(host.sleeps).toEqual([50, 50]);
-  });
-
-  it('a lock that cannot be read is waited on, not taken over', async () => {
-    const host = fakeHost({ [LOCK]: `${OTHER} MASTER\n` });
-    host.fs.read = () => null;
-    await expect(acquireLock(LOCK, ME, 'BACKUP', 100, host.now, host.fs)).rejects.toThrow('another notify run holds');
-    expect(host.disk.get(LOCK)).toBe(`${OTHER} MASTER\n`);
-  });
-
-  it('release leaves alone a lock that another run has taken over since', async () => {
-    const host = fakeHost();
-    const release = await acquireLock(LOCK, ME, 'MASTER', 1000, host.now, host.fs);
-    host.disk.set(LOCK, `${OTHER} BACKUP\n`);
-    release();
-    expect(host.disk.get(LOCK)).toBe(`${OTHER} BACKUP\n`);
-  });
-
-  it('release after the lock file vanished does nothing', async () => {
-    const host = fakeHost();
-    const release = await acquireLock(LOCK, ME, 'MASTER', 1000, host.now, host.fs);
-    host.disk.delete(LOCK);
-    expect(() => release()).not.toThrow();
+    { name: 'owned by another user', dir: dirAt(NOBODY, 0o755), problem: 'is owned by uid 65534, not by root or uid 1000 (us)' },
+    { name: 'world-writable and sticky, like /run/lock', dir: dirAt(ROOT, 0o1777), problem: 'is writable by group or others (mode 1777)' },
+    { name: 'ours but group-writable', dir: dirAt(US, 0o775), problem: 'is writable by group or others (mode 0775)' },
+    { name: 'a symbolic link', dir: fileAt(US, 0o777, 'symlink'), problem: 'is a symbolic link' },
+    { name: 'a regular file', dir: fileAt(US, 0o600), problem: 'is not a directory' },
+  ])('a lock directory $name refuses promotion without waiting', async ({ dir, problem }) => {
+    const host = lockHost({ paths: { [DIR]: dir } });
+    await expect(acquire(host)).rejects.toThrow(`not promoting: lock directory ${DIR} ${problem}`);
+    expect(host.waits).toEqual([]);
     expect(host.disk.has(LOCK)).toBe(false);
   });
 
-  it('an error other than "exists" (say EACCES) is not waited out', async () => {
-    const host = fakeHost();
-    host.fs.openExclusive = () => {
-      throw Object.assign(new Error(`EACCES: permission denied, open '${LOCK}'`), { code: 'EACCES' });
-    };
-    await expect(acquireLock(LOCK, ME, 'MASTER', 1000, host.now, host.fs)).rejects.toThrow('EACCES');
-    expect(host.sleeps).toEqual([]);
+  it('a root-owned directory is trusted', async () => {
+    const host = lockHost({ paths: { [DIR]: dirAt(ROOT, 0o755) } });
+    await expect(acquire(host)).resolves.toBeTypeOf('function');
+  });
+
+  it.each([
+    { name: 'owned by another user', file: fileAt(NOBODY, 0o600), problem: 'is owned by uid 65534, not by root or uid 1000 (us)' },
+    { name: 'readable by others (who could flock it)', file: fileAt(US, 0o644), problem: 'can be opened by group or others (mode 0644)' },
+    { name: 'a FIFO', file: fileAt(US, 0o600, 'other'), problem: 'is not a regular file' },
+  ])('a lock file $name refuses promotion without waiting, and is left as it is', async ({ file, problem }) => {
+    const host = lockHost({ paths: { [LOCK]: { ...file, content: `${OTHER} MASTER\n` } } });
+    await expect(acquire(host)).rejects.toThrow(`not promoting: lock file ${LOCK} ${problem}`);
+    expect(host.waits).toEqual([]);
+    expect(host.disk.get(LOCK)?.content).toBe(`${OTHER} MASTER\n`);
+    expect(host.openCount()).toBe(0);
+  });
+
+  it('a symbolic link in place of the lock file is not followed', async () => {
+    const host = lockHost({ paths: { [LOCK]: fileAt(US, 0o777, 'symlink') } });
+    await expect(acquire(host)).rejects.toThrow(`not promoting: cannot open lock file ${LOCK}: ELOOP`);
+  });
+
+  it('waits for the whole budget while another MASTER run holds it, then gives up naming the file', async () => {
+    const host = lockHost({ paths: { [LOCK]: { ...fileAt(US, 0o600), content: `${OTHER} MASTER\n` } } });
+    host.holdElsewhere(LOCK);
+    await expect(acquire(host, 50_000)).rejects.toThrow(`not promoting: another notify run has held ${LOCK} for over 50 s`);
+    expect(host.waits).toEqual([50_000]);
+    expect(host.disk.get(LOCK)?.content, "the holder's content stays").toBe(`${OTHER} MASTER\n`);
+    expect(host.openCount()).toBe(0);
+  });
+
+  it('takes the lock as soon as the holder lets it go, and old content is simply overwritten', async () => {
+    const host = lockHost({ paths: { [LOCK]: { ...fileAt(US, 0o600), content: `${OTHER} MASTER\n` } } });
+    host.holdElsewhere(LOCK);
+    host.whileWaiting(() => host.held.clear());
+    await acquire(host);
+    expect(host.disk.get(LOCK)?.content).toBe(`${PID} MASTER\n`);
+  });
+
+  it('a lock file removed or replaced while we waited is locked afresh: a lock on the old one excludes no one', async () => {
+    const host = lockHost({ paths: { [LOCK]: fileAt(US, 0o600) } });
+    const old = host.disk.get(LOCK)!;
+    host.holdElsewhere(LOCK);
+    host.whileWaiting((n) => {
+      if (n !== 1) return;
+      host.remove(LOCK);
+      host.held.clear(); // the old holder ends; our wait on the old inode succeeds
+    });
+    await acquire(host);
+    const now = host.disk.get(LOCK)!;
+    expect(now.facts.ino).not.toBe(old.facts.ino);
+    expect(now.content).toBe(`${PID} MASTER\n`);
+    expect([...host.held.keys()]).toEqual([now.facts.ino]);
+    expect(host.openCount(), 'the descriptor on the old file is closed').toBe(1);
   });
 });
 
-describe('promotionInProgress: a live notify run holds the lock for MASTER', () => {
-  it.each<{ name: string; files: Record<string, string>; promoting: boolean }>([
-    { name: 'no lock file', files: {}, promoting: false },
-    { name: 'a live MASTER run', files: { [LOCK]: `${OTHER} MASTER\n` }, promoting: true },
-    { name: 'a live BACKUP run', files: { [LOCK]: `${OTHER} BACKUP\n` }, promoting: false },
-    { name: 'a live FAULT run', files: { [LOCK]: `${OTHER} FAULT\n` }, promoting: false },
-    { name: 'a MASTER run that died', files: { [LOCK]: '999999 MASTER\n' }, promoting: false },
-    { name: 'garbage', files: { [LOCK]: 'garbage' }, promoting: false },
-    { name: 'an empty file', files: { [LOCK]: '' }, promoting: false },
-    { name: 'MASTER without a pid', files: { [LOCK]: ' MASTER\n' }, promoting: false },
-    { name: 'pid 0', files: { [LOCK]: '0 MASTER\n' }, promoting: false },
-  ])('$name -> $promoting', ({ files, promoting }) => {
-    const host = fakeHost(files, [ME, OTHER]);
+describe('promotionInProgress: only a MASTER run of ours that really holds the lock', () => {
+  const MASTER = `${OTHER} MASTER\n`;
+  type Case = { name: string; paths?: Record<string, PathSetup>; content?: string; held?: boolean; alive?: boolean; promoting: boolean };
+  it.each<Case>([
+    { name: 'a live MASTER run holding it', content: MASTER, held: true, alive: true, promoting: true },
+    { name: 'no lock file', promoting: false },
+    { name: 'stale content: MASTER, but no one holds the lock (the run ended, or a reboot)', content: MASTER, held: false, alive: true, promoting: false },
+    { name: 'held, MASTER, but its pid is gone', content: MASTER, held: true, alive: false, promoting: false },
+    { name: 'held for another state', content: `${OTHER} BACKUP\n`, held: true, alive: true, promoting: false },
+    { name: 'held, just truncated', content: '', held: true, alive: true, promoting: false },
+    { name: 'held, garbage', content: 'garbage', held: true, alive: true, promoting: false },
+    { name: 'held, pid 0', content: '0 MASTER\n', held: true, alive: true, promoting: false },
+    { name: 'held, MASTER without a pid', content: ' MASTER\n', held: true, alive: true, promoting: false },
+    { name: 'held and live, but in a directory another user owns', paths: { [DIR]: dirAt(NOBODY, 0o755) }, content: MASTER, held: true, alive: true, promoting: false },
+    { name: 'held and live, but in a world-writable directory like /run/lock', paths: { [DIR]: dirAt(ROOT, 0o1777) }, content: MASTER, held: true, alive: true, promoting: false },
+    { name: 'held and live, but the directory is a symbolic link', paths: { [DIR]: fileAt(US, 0o777, 'symlink') }, content: MASTER, held: true, alive: true, promoting: false },
+    { name: 'held and live, but the file is another user\'s', paths: { [LOCK]: fileAt(NOBODY, 0o600) }, content: MASTER, held: true, alive: true, promoting: false },
+    { name: 'held and live, but the file can be opened by others', paths: { [LOCK]: fileAt(US, 0o644) }, content: MASTER, held: true, alive: true, promoting: false },
+  ])('$name -> $promoting', ({ paths = {}, content, held, alive, promoting }) => {
+    const host = lockHost({ paths: { ...(content !== undefined && !(LOCK in paths) && { [LOCK]: fileAt(US, 0o600) }), ...paths }, alive: alive ? [OTHER] : [] });
+    if (content !== undefined) host.disk.get(LOCK)!.content = content;
+    if (held) host.holdElsewhere(LOCK);
     expect(promotionInProgress(LOCK, host.fs)).toBe(promoting);
+    expect(host.openCount()).toBe(0);
+  });
+
+  it('a lock table it cannot read, or any error, means not promoting (never a throw)', () => {
+    const host = lockHost({ paths: { [LOCK]: { ...fileAt(US, 0o600), content: MASTER } }, alive: [OTHER] });
+    host.holdElsewhere(LOCK);
+    host.fs.locks = () => null;
+    expect(promotionInProgress(LOCK, host.fs)).toBe(false);
+    host.fs.lstat = () => {
+      throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    };
+    expect(promotionInProgress(LOCK, host.fs)).toBe(false);
+  });
+
+  it('our own MASTER run, from acquire to release', async () => {
+    const host = lockHost({ alive: [PID] });
+    const release = await acquire(host);
+    expect(promotionInProgress(LOCK, host.fs)).toBe(true);
+    release();
+    expect(promotionInProgress(LOCK, host.fs), 'the content stays, but no one holds it').toBe(false);
   });
 });
 
-describe('nodeLockFs: the real files and /proc', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'check-mysql-lock-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('creates exclusively, reads, and removes (twice without error)', () => {
-    const path = join(dir, 'a.lock');
-    expect(nodeLockFs.openExclusive(path, '1 MASTER\n')).toBe(true);
-    expect(nodeLockFs.openExclusive(path, '2 BACKUP\n')).toBe(false);
-    expect(nodeLockFs.read(path)).toBe('1 MASTER\n');
-    nodeLockFs.unlink(path);
-    nodeLockFs.unlink(path);
-    expect(nodeLockFs.read(path)).toBeNull();
+describe('/proc/locks', () => {
+  it.each([
+    ['fe:00 (a virtio disk, 254:0)', 0xfe00n, 254n, 0n],
+    ['00:1a (tmpfs)', 0x1an, 0n, 0x1an],
+    ['259:3 (nvme, major above 255)', (259n << 8n) | 3n, 259n, 3n],
+    ['8:300 (minor above 255)', (8n << 8n) | 0x2cn | (0x1n << 20n), 8n, 300n],
+  ])('splits dev_t %s as glibc does', (_name, dev, major, minor) => {
+    expect(splitDev(dev)).toEqual({ major, minor });
   });
 
-  it('does not create through a symbolic link', () => {
-    const target = join(dir, 'target');
-    const link = join(dir, 'b.lock');
-    symlinkSync(target, link);
-    expect(nodeLockFs.openExclusive(link, '1 MASTER\n')).toBe(false);
-    expect(nodeLockFs.read(target)).toBeNull();
+  const TABLE = [
+    '1: POSIX  ADVISORY  WRITE 812 fe:00:1835027 0 EOF',
+    '2: FLOCK  ADVISORY  READ 900 fe:00:1835028 0 EOF',
+    '3: FLOCK  ADVISORY  WRITE 13108 fe:00:2146946 0 EOF',
+    '3: -> FLOCK  ADVISORY  WRITE 13200 fe:00:2146947 0 EOF',
+    '4: OFDLCK ADVISORY  WRITE -1 fe:00:2146948 0 EOF',
+  ].join('\n');
+  it.each([
+    ['an exclusive flock', 2146946n, true],
+    ['a POSIX lock (not ours)', 1835027n, false],
+    ['a shared flock', 1835028n, false],
+    ['a waiter only', 2146947n, false],
+    ['an OFD lock', 2146948n, false],
+    ['an inode with no lock', 99n, false],
+  ])('%s -> %s', (_name, ino, held) => {
+    expect(heldForWrite(TABLE, 0xfe00n, ino)).toBe(held);
   });
 
-  it('other errors are thrown', () => {
-    expect(() => nodeLockFs.openExclusive(join(dir, 'no-such-dir', 'c.lock'), 'x')).toThrow(/ENOENT/);
-  });
-
-  it('knows a live pid from a gone one', () => {
-    expect(nodeLockFs.pidAlive(process.pid)).toBe(true);
-    expect(nodeLockFs.pidAlive(2 ** 22 + 1)).toBe(false); // above Linux's pid_max limit
+  it('the same inode number on another device is another file', () => {
+    expect(heldForWrite(TABLE, 0x1an, 2146946n)).toBe(false);
   });
 });

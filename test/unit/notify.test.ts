@@ -62,19 +62,22 @@ const interfaces = (vipHere: boolean): InterfaceTable => ({
 
 interface RunOptions {
   readonly notify?: Partial<NotifyPolicy>;
-  /** Whether this node holds the VIP, at each look (the last answer repeats); no --vip when absent. */
+  /**
+   * Whether this node holds the VIP, at each look (the last answer repeats). Absent: held, for
+   * MASTER (which needs --vip); no --vip at all for the other states. [] is no --vip.
+   */
   readonly vip?: readonly boolean[];
   readonly connectError?: { errno?: number; code?: string; message: string };
 }
 
 async function run(state: NotifyState, script: readonly Expectation[], options: RunOptions = {}) {
   const db = scriptedConnector(script, options.connectError);
-  const looks = [...(options.vip ?? [])];
+  const looks = [...(options.vip ?? (state === 'MASTER' ? [true] : []))];
   let t = 0;
   const spec: NotifySpec = {
     connection: { label: 'db1:3306', host: 'db1', port: 3306, user: 'notify' },
     timeoutMs: TIMEOUT_MS,
-    policy: { maxLagSeconds: 30, role: 'auto', onSaturated: 'unhealthy', channels: [], ...(options.vip && { vip: VIP }) },
+    policy: { maxLagSeconds: 30, role: 'auto', onSaturated: 'unhealthy', channels: [], ...(looks.length > 0 && { vip: VIP }) },
     notify: { catchUpTimeoutS: 30, onCatchUpTimeout: 'stay-read-only', killConnections: false, keepUsers: ['root'], ...options.notify },
   };
   const outcome = await runNotify(spec, { type: 'INSTANCE', name: 'VI_1', state, priority: 100 }, {
@@ -219,6 +222,46 @@ describe('notify MASTER: catch up on every channel, then read_only=OFF', () => {
       action: 'stale-ignored',
       message: `stale MASTER notification: VIP ${VIP} is not on this node any more; not promoting (after catching up)`,
     });
+  });
+
+  it('the VIP leaving between the last look and read_only=OFF: it looks once more, demotes again, and says so', async () => {
+    // A FAULT run (no lock) found the node read-only and left; then this run made it writable.
+    const { outcome, db } = await run('MASTER', [
+      vars(MARIADB, true),
+      { sql: 'SHOW ALL SLAVES STATUS', rows: [] },
+      { sql: 'SET GLOBAL read_only = OFF' },
+      vars(MARIADB, false),
+      { sql: 'SET GLOBAL read_only = ON' },
+      vars(MARIADB, true),
+    ], { vip: [true, true, false] });
+    expect(outcome).toMatchObject({
+      ok: true,
+      action: 'demoted-again',
+      message: `VIP ${VIP} left while promoting; demoted again: demoted: read_only=OFF -> read_only=ON`,
+      before: 'read_only=ON',
+      after: 'read_only=ON',
+    });
+    expect(db.statements().filter((q) => q.startsWith('SET'))).toEqual(['SET GLOBAL read_only = OFF', 'SET GLOBAL read_only = ON']);
+  });
+
+  it('demoting again ends client connections too, with --kill-connections (MySQL: super_read_only)', async () => {
+    const { outcome } = await run('MASTER', [
+      vars(MYSQL_84, true),
+      { sql: 'SHOW REPLICA STATUS', rows: [] },
+      { sql: 'SET GLOBAL read_only = OFF' },
+      vars(MYSQL_84, false),
+      { sql: 'SET GLOBAL super_read_only = ON' },
+      vars(MYSQL_84, true),
+      { sql: CONNECTIONS_SQL, rows: [{ ID: 7, USER: 'app', COMMAND: 'Query' }] },
+      { sql: 'KILL CONNECTION 7' },
+    ], { vip: [true, true, false], notify: { killConnections: true } });
+    expect(outcome).toMatchObject({ ok: true, action: 'demoted-again', killed: 1 });
+  });
+
+  it('MASTER without --vip is refused before connecting: only the VIP tells a current notification from a stale one', async () => {
+    const { outcome, db } = await run('MASTER', [], { vip: [] });
+    expect(outcome).toMatchObject({ ok: false, action: 'failed', message: expect.stringMatching(/^MASTER without --vip: not promoting/) });
+    expect(db.connectCount()).toBe(0);
   });
 
   it('--catchup-timeout 0 still bounds the server wait: 0 would mean "wait forever" to the wait functions', async () => {

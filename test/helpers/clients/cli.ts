@@ -2,6 +2,7 @@
 // a minimal environment, the password only in MYSQL_PWD.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { inNetns } from '../netns/namespace.js';
 import { BIN } from '../repo.js';
 
 export interface CheckJson {
@@ -31,6 +32,8 @@ export interface RunOptions {
   password?: string;
   /** The child is SIGKILLed after this long, so a hung CLI cannot hang the suite. */
   killAfterMs?: number;
+  /** Run inside this network namespace (`ip netns exec`: same pid, our file system). */
+  netns?: string;
 }
 
 /**
@@ -62,11 +65,12 @@ export function cliEnv(password?: string): NodeJS.ProcessEnv {
   return env;
 }
 
-export function runCheck(args: string[], { password, killAfterMs = 10_000 }: RunOptions = {}): Promise<CheckRun> {
+export function runCheck(args: string[], { password, killAfterMs = 10_000, netns }: RunOptions = {}): Promise<CheckRun> {
   const env = cliEnv(password);
+  const [command, argv] = netns ? inNetns(netns, process.execPath, [BIN, ...args]) : [process.execPath, [BIN, ...args]];
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -60,7 +60,7 @@ export function startNodeDaemon(n: Node, vip: string): void {
   const args = [
     `--defaults-file=${p.myCnf}`, '--vip', vip,
     '--track-file', p.trackFile, '--status-file', p.statusFile, '--listen', '127.0.0.1:9797',
-    // This node's notify lock, not the machine's /run/lock one that both "hosts" would share.
+    // This node's notify lock, not the machine's /run/check-mysql one that both "hosts" would share.
     '--lock-file', p.notifyLock,
   ];
   n.daemon = spawnNsDaemon(n.netns, args, join(n.dir, 'daemon.log'), p.trackFile);

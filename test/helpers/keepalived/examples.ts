@@ -22,7 +22,8 @@ export const EXAMPLE = {
   repo: '/opt/check-mysql',
   runDir: '/run/check-mysql',
   etcDir: '/etc/check-mysql',
-  scriptUser: 'keepalived_script',
+  /** keepalived's script_user: the daemon variant's is the daemon's, which owns /run/check-mysql and so the notify lock. */
+  scriptUser: { oneshot: 'keepalived_script', daemon: 'check-mysql' } as Record<Variant, string>,
 } as const;
 
 export function examplePath(variant: Variant, node: NodeName): string {
@@ -95,12 +96,12 @@ function uncommentUnicast(text: string): string {
 /**
  * The example file for `variant`/`node` with names, addresses and paths substituted:
  * /opt/check-mysql -> the repository, /run/check-mysql and /etc/check-mysql -> the node's dir,
- * /usr/bin/node -> this Node, script_user -> root (no keepalived_script user on a test
- * machine), eth0 -> `iface`. Test-only additions: --no-syslog and --log-file on the one-shot
+ * /usr/bin/node -> this Node, script_user -> root (no keepalived_script or check-mysql user on a
+ * test machine), eth0 -> `iface`. Test-only additions: --no-syslog and --log-file on the one-shot
  * check, so a failing check leaves a line in the node's dir and none in the host's journal;
  * and --lock-file in the node's dir on the check and on notify: the check reads the notify
  * handler's lock (a MASTER run in progress makes a read-only VIP holder 'promoting'), and
- * both "hosts" share this machine's /run/lock. Throws if a production path survives.
+ * both "hosts" would share this machine's /run/check-mysql. Throws if a production path survives.
  */
 export function renderExample(o: RenderOptions): string {
   const p = nodePaths(o.dir);
@@ -139,7 +140,7 @@ export function renderExample(o: RenderOptions): string {
     .split(EXAMPLE.runDir).join(p.runDir)
     .split(EXAMPLE.etcDir).join(p.etcDir)
     .split(EXAMPLE.node).join(process.execPath)
-    .replace(new RegExp(`script_user ${EXAMPLE.scriptUser}\\b`), 'script_user root')
+    .replace(new RegExp(`script_user ${EXAMPLE.scriptUser[o.variant]}(?=\\s)`), 'script_user root')
     .replace(new RegExp(`\\b(interface|dev) ${EXAMPLE.iface}\\b`, 'g'), `$1 ${o.iface ?? EXAMPLE.iface}`);
   // Through placeholders, so that swapped addresses cannot overwrite each other.
   const swaps: [string, string][] = [
@@ -150,7 +151,7 @@ export function renderExample(o: RenderOptions): string {
   swaps.forEach(([from], i) => (text = replaceAddress(text, from, `@@ADDR${i}@@`)));
   swaps.forEach(([, to], i) => (text = text.split(`@@ADDR${i}@@`).join(to)));
 
-  for (const leftover of ['/opt/', EXAMPLE.runDir, EXAMPLE.etcDir, EXAMPLE.scriptUser]) {
+  for (const leftover of ['/opt/', EXAMPLE.runDir, EXAMPLE.etcDir, `script_user ${EXAMPLE.scriptUser[o.variant]}`]) {
     if (text.includes(leftover)) throw new Error(`rendered ${o.variant}/node-${o.node}.conf still refers to ${leftover}`);
   }
   return text;
