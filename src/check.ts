@@ -19,10 +19,21 @@ export interface CheckDeps {
   readonly promotionInProgress?: (lockFile: string) => boolean;
 }
 
-/** The one-shot check: connect, probe under one deadline, quit cleanly, judge. Never throws. */
+/**
+ * The one-shot check: connect, probe under one deadline, quit cleanly, judge. Never throws. The
+ * deadline covers the work after the last answer too: keepalived kills the check at its timeout,
+ * so a verdict reached past --timeout is `timeout`, never healthy. (The daemon, which nobody
+ * kills, keeps an answer that arrived in time: the caps of src/limits.ts bound what it reads.)
+ */
 export async function runCheck(spec: CheckSpec, deps: CheckDeps): Promise<CheckReport> {
   const started = deps.now();
   const deadline = deadlineAfter(spec.timeoutMs, deps.now);
+  const report = await checkOnce(spec, deps, deadline, started);
+  if (deadline.remainingMs() > 0) return report;
+  return finish({ ...report.facts, pastDeadline: { deadlineMs: spec.timeoutMs, elapsedMs: deps.now() - started } }, spec, started, deps);
+}
+
+async function checkOnce(spec: CheckSpec, deps: CheckDeps, deadline: Deadline, started: number): Promise<CheckReport> {
   const opened = await openSession(spec, deps, deadline, started);
   if (!opened.session) return opened.report;
   const report = await inspect(opened.session, spec, deps, deadline, started, opened.connectMs);

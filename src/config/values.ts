@@ -1,3 +1,4 @@
+import { isIP, SocketAddress } from 'node:net';
 import { UsageError } from '../usage-error.js';
 import { DEFAULTS } from './defaults.js';
 
@@ -34,12 +35,17 @@ export function seconds(key: string, value: string | undefined, fallback: number
   return n;
 }
 
+/**
+ * An IP address as os.networkInterfaces() prints it (inet_ntop: IPv6 lower-case and compressed),
+ * so `2001:DB8:0::10` matches the interface's `2001:db8::10`. No zone id (`fe80::1%eth0`): the
+ * interface table lists addresses without one, so such a VIP would never be seen as held.
+ */
 export function address(key: string, value: string, names: SettingNames): string {
   const v = value.trim();
-  const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(v);
-  const ipv6 = v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v);
-  if (!ipv4 && !ipv6) throw invalidValue(key, value, 'an IPv4 or IPv6 address', names);
-  return v.toLowerCase();
+  if (v.includes('%')) throw invalidValue(key, value, 'an IPv4 or IPv6 address without a zone id (%...), as interfaces list it', names);
+  const family = isIP(v);
+  if (family === 0) throw invalidValue(key, value, 'an IPv4 or IPv6 address', names);
+  return new SocketAddress({ address: v, family: family === 4 ? 'ipv4' : 'ipv6' }).address;
 }
 
 export function listenAddress(key: string, value: string, names: SettingNames): { host: string; port: number } {

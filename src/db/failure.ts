@@ -2,6 +2,8 @@
  * Driver and socket errors in, a failure class out. Pure. Server error numbers are MySQL's/MariaDB's.
  */
 import { DbFailure, type FailureClass } from '../types/failure.js';
+import { TEXT_LIMITS } from '../limits.js';
+import { keepText } from '../dialect/server-text.js';
 
 const BY_ERRNO: Readonly<Record<number, FailureClass>> = {
   1040: 'saturated', // ER_CON_COUNT_ERROR
@@ -41,7 +43,8 @@ export function classifyDriverError(err: unknown, phase: 'connect' | 'query' = '
   const e = (err ?? {}) as { errno?: unknown; code?: unknown; message?: unknown };
   const errno = typeof e.errno === 'number' && e.errno > 0 && e.errno < 100000 ? e.errno : undefined;
   const code = typeof e.code === 'string' ? e.code : undefined;
-  const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(code ?? 'unknown error');
+  // A server's error message is its own text: bounded and cleaned like any other it sends.
+  const message = keepText(typeof e.message === 'string' && e.message !== '' ? e.message : String(code ?? 'unknown error'), TEXT_LIMITS.error).text;
   const failure = (errno !== undefined ? BY_ERRNO[errno] : undefined) ?? (code ? BY_CODE[code] : undefined) ?? (phase === 'query' ? 'query-error' : 'connect-error');
   return new DbFailure(failure, errno !== undefined ? `${message} (errno ${errno})` : message, errno);
 }

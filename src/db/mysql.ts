@@ -8,7 +8,9 @@ import type { Row } from '../types/row.js';
 import type { Connector, Session } from '../types/session.js';
 import type { Deadline } from '../types/deadline.js';
 import { classifyDriverError } from './failure.js';
-import { DbFailure } from '../types/failure.js';
+import { DbFailure, OversizedAnswer } from '../types/failure.js';
+import { meterBytes, readAnswer, type AnswerSource } from './bounded-answer.js';
+import { MAX_HANDSHAKE_BYTES } from '../limits.js';
 
 /**
  * mysql2's destroy() only half-closes (stream.end()): against a hung (SIGSTOPped) mysqld the FIN is
@@ -45,6 +47,9 @@ function bounded<T>(
   });
 }
 
+/** mysql2's connection as bounded-answer.ts reads it (its typings do not show `stream`). */
+const source = (conn: Connection): AnswerSource => conn as unknown as AnswerSource;
+
 export interface DriverTuning {
   /**
    * mysql2 generates and compiles a row parser per result-set shape. A one-shot process never
@@ -78,9 +83,17 @@ export const mysqlConnector = (tuning: DriverTuning): Connector => async (cfg, d
   // Errors after the handshake arrive as events; an unhandled one would crash the process.
   conn.on('error', () => undefined);
   try {
-    await bounded<void>('connect', deadline.remainingMs(), () => timeoutFailure('the connection handshake', deadline.totalMs), (done) =>
-      conn.connect((err) => done(err)),
-    );
+    await bounded<void>('connect', deadline.remainingMs(), () => timeoutFailure('the connection handshake', deadline.totalMs), (done) => {
+      // mysql2 would gather a greeting of any size (16 MB packets, chained): a server that sends
+      // more than a handshake takes is refused before it can fill our memory.
+      const stop = meterBytes(source(conn), MAX_HANDSHAKE_BYTES, () =>
+        done(new DbFailure('oversized', `more than ${MAX_HANDSHAKE_BYTES} bytes in the connection handshake: not read further`)),
+      );
+      conn.connect((err) => {
+        stop();
+        done(err);
+      });
+    });
   } catch (err) {
     abandon(conn);
     throw err;
@@ -106,12 +119,15 @@ function session(conn: Connection, batching: boolean): Session {
     abandon(conn);
   };
   async function run<T>(sql: string, deadline: Deadline): Promise<T> {
+    // Nothing answers on a dropped connection: say so now rather than wait out the deadline.
+    if (!usable) throw new DbFailure('query-error', `the connection is closed; not sent: ${sql.split(' ').slice(0, 3).join(' ')}`);
     try {
       return await bounded<T>('query', deadline.remainingMs(), () => timeoutFailure(sql.split(' ').slice(0, 3).join(' '), deadline.totalMs), (done) =>
-        conn.query(sql, (err, rows) => done(err, rows as T)),
+        readAnswer(source(conn), sql, (err, value) => done(err, value as T)),
       );
     } catch (err) {
-      if (err instanceof DbFailure && err.failure === 'timeout') giveUp();
+      // The rest of an answer past a cap could only be skipped by reading it.
+      if (err instanceof OversizedAnswer || (err instanceof DbFailure && err.failure === 'timeout')) giveUp();
       throw err;
     }
   }
@@ -134,6 +150,7 @@ function session(conn: Connection, batching: boolean): Session {
       return run<Row[][]>(sqls.join('; '), deadline);
     },
     async close(deadline) {
+      if (!usable) return giveUp();
       abandoned = true;
       try {
         await bounded<void>('query', Math.max(1, deadline.remainingMs()), () => new Error('quit timed out'), (done) => conn.end((err) => done(err)));

@@ -1,5 +1,8 @@
+import { MAX_ANSWER_GTID_BYTES, MAX_CHANNELS, TEXT_LIMITS } from '../limits.js';
+import { DbFailure } from '../types/failure.js';
 import type { IoThreadState, ReplicationChannel } from '../types/replication.js';
 import type { Row } from '../types/row.js';
+import { keepText, TextBudget, type Kept } from './server-text.js';
 
 /**
  * A row that has neither IO-running nor SQL-running column: whatever produced it,
@@ -9,7 +12,10 @@ export class UnrecognisedStatusError extends Error {
   override readonly name = 'UnrecognisedStatusError';
 
   constructor(readonly columns: readonly string[]) {
-    const shown = columns.slice(0, 6).join(', ');
+    const shown = columns
+      .slice(0, 6)
+      .map((c) => keepText(c, TEXT_LIMITS.name).text)
+      .join(', ');
     const more = columns.length > 6 ? `, … (${columns.length - 6} more)` : '';
     super(`not a replication status row; columns seen: ${columns.length > 0 ? shown + more : '(none)'}`);
   }
@@ -42,54 +48,84 @@ const COLUMNS = {
   retrievedGtid: ['Retrieved_Gtid_Set', 'Gtid_IO_Pos'],
   executedGtid: ['Executed_Gtid_Set'],
   sqlState: ['Replica_SQL_Running_State', 'Slave_SQL_Running_State'],
-} as const satisfies Record<keyof ReplicationChannel, readonly string[]>;
+} as const satisfies Record<Exclude<keyof ReplicationChannel, 'cut'>, readonly string[]>;
 
 type Field = keyof typeof COLUMNS;
 
-/** Maps SHOW SLAVE STATUS / SHOW REPLICA STATUS / SHOW ALL SLAVES STATUS rows to channels. */
+/**
+ * Maps SHOW SLAVE STATUS / SHOW REPLICA STATUS / SHOW ALL SLAVES STATUS rows to channels. More
+ * channels than MAX_CHANNELS are refused (the driver stops reading there too): judging only some
+ * would judge a server we have not seen. Text is cut to TEXT_LIMITS; GTID sets also to one budget for all rows.
+ */
 export function parseReplicaStatus(rows: readonly Row[]): ReplicationChannel[] {
-  return rows.map(parseRow);
+  if (rows.length > MAX_CHANNELS) throw new DbFailure('too-many-rows', `${rows.length} replication channels, more than the ${MAX_CHANNELS} check-mysql reads`);
+  const budget = new TextBudget(MAX_ANSWER_GTID_BYTES);
+  return rows.map((row) => parseRow(row, budget));
 }
 
-function parseRow(row: Row): ReplicationChannel {
-  const byName = new Map(Object.entries(row).map(([name, value]) => [name.toLowerCase(), value]));
-  const has = (field: Field) => COLUMNS[field].some((name) => byName.has(name.toLowerCase()));
-  const raw = (field: Field): unknown => {
+function parseRow(row: Row, budget: TextBudget): ReplicationChannel {
+  const byName = new Map(Object.entries(row).map(([name, value]) => [name.toLowerCase(), { name, value }]));
+  const column = (field: Field) => {
     for (const name of COLUMNS[field]) {
-      const value = byName.get(name.toLowerCase());
-      if (value !== undefined) return value;
+      const found = byName.get(name.toLowerCase());
+      if (found !== undefined && found.value !== undefined) return found;
     }
     return undefined;
   };
-  if (!has('ioRunning') && !has('sqlRunning')) throw new UnrecognisedStatusError(Object.keys(row));
+  if (!column('ioRunning') && !column('sqlRunning')) throw new UnrecognisedStatusError(Object.keys(row));
 
-  const str = (field: Field) => nonEmpty(text(raw(field)));
+  const cut: string[] = [];
+  /** The column's text within its limit; a cut is noted by column name. */
+  const kept = (field: Field, limit: number, keep: (value: string, limit: number) => Kept = keepText): string | null => {
+    const found = column(field);
+    const value = text(found?.value);
+    if (value === null) return null;
+    const k = keep(value, limit);
+    if (k.cutBytes > 0) cut.push(found!.name);
+    return k.text;
+  };
+  const str = (field: Field, limit: number) => nonEmpty(kept(field, limit));
+  // GTID sets, the only long text, also share the answer's budget: the short fields never run out.
+  const gtid = (field: Field) => nonEmpty(kept(field, TEXT_LIMITS.gtid, (value, limit) => budget.keep(value, limit)));
+  const raw = (field: Field): unknown => column(field)?.value;
   const num = (field: Field) => integer(raw(field));
+  const channel = kept('channel', TEXT_LIMITS.name) ?? '';
+  const sourceHost = str('sourceHost', TEXT_LIMITS.host);
+  const sourceUuid = str('sourceUuid', TEXT_LIMITS.uuid);
+  const lastIoError = kept('lastIoError', TEXT_LIMITS.error) ?? '';
+  const lastSqlError = kept('lastSqlError', TEXT_LIMITS.error) ?? '';
+  const sourceLogFile = str('sourceLogFile', TEXT_LIMITS.file);
+  const relaySourceLogFile = str('relaySourceLogFile', TEXT_LIMITS.file);
+  const sqlState = str('sqlState', TEXT_LIMITS.label);
+  // MariaDB keeps showing its last GTID position after CHANGE MASTER TO MASTER_USE_GTID=no
+  // (measured on 10.11.19): stale, and waiting for it would not wait for the relay log.
+  const gtidUnused = text(byName.get('using_gtid')?.value)?.trim().toLowerCase() === 'no';
+  const retrievedGtid = gtidUnused ? null : gtid('retrievedGtid');
+  const executedGtid = gtid('executedGtid');
   return {
-    channel: text(raw('channel')) ?? '',
-    sourceHost: str('sourceHost'),
+    channel,
+    sourceHost,
     sourcePort: num('sourcePort'),
     sourceServerId: num('sourceServerId'),
-    sourceUuid: str('sourceUuid'),
+    sourceUuid,
     ioRunning: ioState(text(raw('ioRunning'))),
     sqlRunning: text(raw('sqlRunning'))?.trim().toLowerCase() === 'yes',
     lastIoErrno: num('lastIoErrno') ?? 0,
-    lastIoError: text(raw('lastIoError')) ?? '',
+    lastIoError,
     lastSqlErrno: num('lastSqlErrno') ?? 0,
-    lastSqlError: text(raw('lastSqlError')) ?? '',
+    lastSqlError,
     // NULL means "unknown" (a thread is down), never "caught up".
     secondsBehind: num('secondsBehind'),
     sqlDelay: num('sqlDelay') ?? 0,
     sqlRemainingDelay: num('sqlRemainingDelay'),
-    sourceLogFile: str('sourceLogFile'),
+    sourceLogFile,
     readSourceLogPos: num('readSourceLogPos'),
-    relaySourceLogFile: str('relaySourceLogFile'),
+    relaySourceLogFile,
     execSourceLogPos: num('execSourceLogPos'),
-    // MariaDB keeps showing its last GTID position after CHANGE MASTER TO MASTER_USE_GTID=no
-    // (measured on 10.11.19): stale, and waiting for it would not wait for the relay log.
-    retrievedGtid: text(byName.get('using_gtid'))?.trim().toLowerCase() === 'no' ? null : str('retrievedGtid'),
-    executedGtid: str('executedGtid'),
-    sqlState: str('sqlState'),
+    retrievedGtid,
+    executedGtid,
+    sqlState,
+    ...(cut.length > 0 && { cut }),
   };
 }
 
@@ -110,10 +146,13 @@ function nonEmpty(value: string | null): string | null {
   return value === null || value.trim() === '' ? null : value;
 }
 
-/** Numbers as mysql2 gives them: number, or a decimal string when big-number options are on. */
+/**
+ * Numbers as mysql2 gives them: number, or a decimal string when big-number options are on. A
+ * BIGINT UNSIGNED has at most 20 digits: a longer run of them is not a number a server keeps.
+ */
 function integer(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'bigint') return Number(value);
   const s = text(value)?.trim();
-  return s !== undefined && /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : null;
+  return s !== undefined && /^-?\d{1,20}(\.\d{1,20})?$/.test(s) ? Number(s) : null;
 }

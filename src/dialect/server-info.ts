@@ -1,5 +1,7 @@
+import { TEXT_LIMITS } from '../limits.js';
 import type { Row } from '../types/row.js';
 import type { Flavor, ServerInfo } from '../types/server.js';
+import { keepText } from './server-text.js';
 
 /** One round trip that works on every flavour; names missing from the result are simply absent. */
 export const SERVER_VARIABLES_SQL =
@@ -17,17 +19,26 @@ export function parseServerVariables(rows: readonly Row[]): ServerInfo {
   }
   const readOnly = onOff(vars.get('read_only'));
   if (readOnly === null) throw new Error('server did not report read_only');
-  const version = vars.get('version') ?? '';
-  const versionComment = vars.get('version_comment') ?? '';
+  const cut: string[] = [];
+  // These become labels of mysql_version_info and words in every output: bounded like all server text.
+  const label = (name: string): string => {
+    const kept = keepText(vars.get(name) ?? '', TEXT_LIMITS.label);
+    if (kept.cutBytes > 0) cut.push(name);
+    return kept.text;
+  };
+  const version = label('version');
+  const versionComment = label('version_comment');
+  const innodbVersion = label('innodb_version');
   const serverId = Number(vars.get('server_id'));
   return {
     version,
     versionComment,
-    innodbVersion: vars.get('innodb_version') ?? '',
+    innodbVersion,
     flavor: detectFlavor(version, versionComment),
     serverId: Number.isInteger(serverId) && vars.has('server_id') ? serverId : null,
     readOnly,
     superReadOnly: onOff(vars.get('super_read_only')),
+    ...(cut.length > 0 && { cut }),
   };
 }
 

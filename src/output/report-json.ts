@@ -35,7 +35,9 @@ export function reportJson(report: CheckReport): ReportJson {
     warnings: verdict.warnings.map(render),
     checks: verdict.checks,
     // Key by key, so the documents keep their shape whatever else ServerInfo comes to hold.
-    server: s ? { version: s.version, versionComment: s.versionComment, innodbVersion: s.innodbVersion, flavor: s.flavor, serverId: s.serverId, readOnly: s.readOnly, superReadOnly: s.superReadOnly } : null,
+    server: s
+      ? { version: s.version, versionComment: s.versionComment, innodbVersion: s.innodbVersion, flavor: s.flavor, serverId: s.serverId, readOnly: s.readOnly, superReadOnly: s.superReadOnly, ...(s.cut && { cut: s.cut }) }
+      : null,
     replication: facts.replication?.ok ? facts.replication.value : null,
     probes: probeRuns(facts).map(({ name, result }) => ({
       name,

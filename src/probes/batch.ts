@@ -7,7 +7,7 @@
 import { classifyDriverError } from '../db/failure.js';
 import type { Policy } from '../types/config.js';
 import type { Found, Observations, ProbeResult, ProbeResults } from '../types/facts.js';
-import type { DbFailure } from '../types/failure.js';
+import { OversizedAnswer, type DbFailure } from '../types/failure.js';
 import type { Row } from '../types/row.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { PROBES } from './registry.js';
@@ -16,7 +16,7 @@ import type { Prefetched } from './run-probes.js';
 interface Slice {
   readonly statements: readonly string[];
   /** This probe's result sets, or the failure of the whole round trip. */
-  readonly answer: readonly Row[][] | DbFailure;
+  readonly answer: readonly (readonly Row[])[] | DbFailure;
 }
 
 /**
@@ -43,7 +43,7 @@ export async function fetchBatch(ctx: ProbeContext, policy: Policy, known: Found
   const slices = new Map<Probe, Slice>();
   let at = 0;
   for (const { probe, statements } of planned) {
-    slices.set(probe, { statements, answer: Array.isArray(outcome) ? outcome.slice(at, (at += statements.length)) : outcome });
+    slices.set(probe, { statements, answer: answerOf(outcome, at, (at += statements.length)) });
   }
   return (probe, plan, found) => {
     const slice = slices.get(probe);
@@ -64,6 +64,12 @@ function fromSlice<K extends keyof Observations>(probe: Probe<K>, slice: Slice, 
   } catch (err) {
     return { ok: false, error: classifyDriverError(err, 'query'), elapsedMs };
   }
+}
+
+/** Result sets `from` to `to` of the round trip; an answer cut short past a cap still has those read before the cut. */
+function answerOf(outcome: Row[][] | DbFailure, from: number, to: number): readonly (readonly Row[])[] | DbFailure {
+  if (Array.isArray(outcome)) return outcome.slice(from, to);
+  return outcome instanceof OversizedAnswer && to <= outcome.completed.length ? outcome.completed.slice(from, to) : outcome;
 }
 
 const sameStatements = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((sql, i) => sql === b[i]);

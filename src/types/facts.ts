@@ -28,6 +28,8 @@ export interface Facts extends ProbeResults {
   readonly vip?: { readonly address: string; readonly held: boolean };
   /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
   readonly promoting?: boolean;
+  /** The one-shot's work ended after its deadline (keepalived may already be killing it). */
+  readonly pastDeadline?: { readonly deadlineMs: number; readonly elapsedMs: number };
 }
 
 export interface CheckLine {

@@ -1,3 +1,5 @@
+import type { Row } from './row.js';
+
 /**
  * Why a server could not be talked to, in the classes an operator acts on differently.
  * The classification of driver errors lives in db/failure.ts.
@@ -11,7 +13,9 @@ export type FailureClass =
   | 'saturated' // alive but refusing: 1040 too many connections, 1203, 1226
   | 'host-blocked' // alive but refusing: 1129, our host hit max_connect_errors
   | 'connect-error' // anything else while connecting: protocol errors, server shutting down, ...
-  | 'query-error'; // the server answered a query with an error (errno says which)
+  | 'query-error' // the server answered a query with an error (errno says which)
+  | 'too-many-rows' // more rows than any probe reads (src/limits.ts): not read further
+  | 'oversized'; // more bytes or columns than any answer has (src/limits.ts): not read further
 
 export class DbFailure extends Error {
   override readonly name = 'DbFailure';
@@ -21,5 +25,20 @@ export class DbFailure extends Error {
     readonly errno?: number,
   ) {
     super(message);
+  }
+}
+
+/**
+ * An answer that went past a cap of src/limits.ts. The driver stopped reading and dropped the
+ * connection; the result sets it had read whole before that are kept, so the probes whose
+ * statements came first in a round trip still get their answers.
+ */
+export class OversizedAnswer extends DbFailure {
+  constructor(
+    failure: 'too-many-rows' | 'oversized',
+    message: string,
+    readonly completed: readonly (readonly Row[])[],
+  ) {
+    super(failure, message);
   }
 }

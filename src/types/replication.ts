@@ -35,5 +35,7 @@ export interface ReplicationChannel {
   readonly executedGtid: string | null;
   /** Slave_SQL_Running_State / Replica_SQL_Running_State, for human detail. */
   readonly sqlState: string | null;
+  /** Columns whose text was longer than check-mysql keeps (src/limits.ts), so cut and marked; absent when none. */
+  readonly cut?: readonly string[];
 }
 

@@ -10,4 +10,6 @@ export interface ServerInfo {
   readonly readOnly: boolean;
   /** MariaDB has no super_read_only: null there, not false. */
   readonly superReadOnly: boolean | null;
+  /** Variables whose text was longer than check-mysql keeps (src/limits.ts), so cut and marked; absent when none. */
+  readonly cut?: readonly string[];
 }

@@ -8,6 +8,8 @@ import type { CheckLine, Facts, Verdict } from '../types/facts.js';
 import { judgeChannel } from './channel-fitness.js';
 import { finding, type Finding } from '../types/finding.js';
 import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
+import { MAX_CHANNELS } from '../limits.js';
+import { cutTextWarning } from './cut-text.js';
 
 /**
  * The role-aware verdict: the one home of the policy that docs/verdict.md's verdict table describes.
@@ -16,6 +18,21 @@ import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
  *    that an IO thread failing because the writer is unreachable keeps it eligible.
  */
 export function evaluate(facts: Facts, policy: Policy): Verdict {
+  const verdict = judge(facts, policy);
+  return facts.pastDeadline ? pastDeadline(verdict, facts.pastDeadline) : verdict;
+}
+
+/**
+ * keepalived kills a check at its timeout, and --timeout is that budget: a verdict reached after
+ * it (a stalled process, an answer that took long to read) is not one to act on, so not healthy.
+ */
+function pastDeadline(verdict: Verdict, { deadlineMs, elapsedMs }: NonNullable<Facts['pastDeadline']>): Verdict {
+  if (verdict.reasons.some((r) => r.code === 'timeout')) return verdict;
+  const f = finding('timeout', `the check took ${Math.round(elapsedMs)} ms, past its ${deadlineMs} ms deadline: not judged healthy`);
+  return { ...verdict, healthy: false, reasons: [f, ...verdict.reasons] };
+}
+
+function judge(facts: Facts, policy: Policy): Verdict {
   const checks: CheckLine[] = [];
   if (!facts.connect.ok) return connectFailed(facts.connect.error, facts, policy);
   checks.push({ name: 'connect', ok: true, detail: `connected to ${facts.target} in ${Math.round(facts.connect.elapsedMs)} ms` });
@@ -47,27 +64,43 @@ export function evaluate(facts: Facts, policy: Policy): Verdict {
   const repl = judgeReplication(facts.replication, policy, role);
   (role === 'standby' ? reasons : warnings).push(...repl.problems);
   warnings.push(...repl.notes);
+  const cut = cutTextWarning(facts);
+  if (cut) warnings.push(cut);
   checks.push({ name: 'replication', ok: role === 'writer' || repl.problems.length === 0, detail: repl.detail });
 
   if (facts.vip) checks.push({ name: 'vip', ok: true, detail: `${facts.vip.address} ${facts.vip.held ? 'held' : 'not held'}` });
   return { healthy: reasons.length === 0, role, reasons, warnings, checks };
 }
 
+/**
+ * Alive but refusing (1040, 1203, 1226, 1129) is tolerated under --on-saturated healthy only where
+ * being alive is what counts: a writer, or a node whose role cannot be known without the server.
+ * A standby is healthy only when fit to take over, and its replication was never read.
+ */
 function connectFailed(error: DbFailure, facts: Facts, policy: Policy): Verdict {
-  const f = finding(error.failure, error.message);
-  const tolerated = ALIVE_BUT_REFUSING.has(error.failure) && policy.onSaturated === 'healthy';
+  const alive = ALIVE_BUT_REFUSING.has(error.failure) && policy.onSaturated === 'healthy';
+  const standby = roleWithoutServer(facts.vip, policy) === 'standby';
+  const tolerated = alive && !standby;
   const checks = [{ name: 'connect', ok: tolerated, detail: `${facts.target}: ${error.message}` }];
   if (tolerated) {
     const w = finding(error.failure, `${error.message}; alive but refusing, judged healthy (--on-saturated healthy)`);
     return { healthy: true, role: 'unknown', reasons: [], warnings: [w], checks };
   }
-  return { healthy: false, role: 'unknown', reasons: [f], warnings: [], checks };
+  const why = alive && standby ? `; alive but refusing, and a standby (${standbyBecause(facts.vip, policy)}) whose replication cannot be read is not eligible` : '';
+  return { healthy: false, role: 'unknown', reasons: [finding(error.failure, `${error.message}${why}`)], warnings: [], checks };
 }
 
-function decideRole(info: ServerInfo, vip: Facts['vip'], policy: Policy): Role {
+/** The role that --role or the VIP gives, which needs no answer from the server; undefined when only read_only could tell. */
+function roleWithoutServer(vip: Facts['vip'], policy: Policy): Role | undefined {
   if (policy.role !== 'auto') return policy.role;
   if (vip) return vip.held ? 'writer' : 'standby';
-  return isReadOnly(info) ? 'standby' : 'writer';
+  return undefined;
+}
+
+const standbyBecause = (vip: Facts['vip'], policy: Policy): string => (policy.role === 'standby' || !vip ? '--role standby' : `VIP ${vip.address} not held`);
+
+function decideRole(info: ServerInfo, vip: Facts['vip'], policy: Policy): Role {
+  return roleWithoutServer(vip, policy) ?? (isReadOnly(info) ? 'standby' : 'writer');
 }
 
 interface ReplicationJudgement {
@@ -79,6 +112,10 @@ interface ReplicationJudgement {
 function judgeReplication(result: Facts['replication'], policy: Policy, role: Role): ReplicationJudgement {
   if (!result || !result.ok) {
     const error = result && !result.ok ? result.error : undefined;
+    if (error?.failure === 'too-many-rows') {
+      const f = finding('too-many-channels', `more than the ${MAX_CHANNELS} replication channels check-mysql reads, so none is judged (${error.message})`);
+      return { problems: [f], notes: [], detail: f.message };
+    }
     const code = error?.failure === 'timeout' ? 'timeout' : 'replication-unknown';
     const f = finding(code, `cannot read replication status: ${error?.message ?? 'not read'}`);
     return { problems: [f], notes: [], detail: f.message };

@@ -91,6 +91,18 @@ describe('option files', () => {
   });
 });
 
+describe('--vip is an IP address, written as the interface table writes it', () => {
+  it.each([
+    ['IPv4', '192.0.2.100', '192.0.2.100'],
+    ['IPv6 loopback', '::1', '::1'],
+    ['IPv6', '2001:db8::10', '2001:db8::10'],
+    ['IPv6 in capitals, uncompressed', '2001:DB8:0:0::10', '2001:db8::10'],
+    ['surrounding blanks', ' 192.0.2.100 ', '192.0.2.100'],
+  ])('%s: %s', (_name, vip, policyVip) => {
+    expect(config(['--no-defaults', '--vip', vip]).policy.vip).toBe(policyVip);
+  });
+});
+
 describe('bad input is one clear line naming what is wrong', () => {
   it.each([
     ['unknown flag', ['--frobnicate'], 'unknown option --frobnicate'],
@@ -103,6 +115,15 @@ describe('bad input is one clear line naming what is wrong', () => {
     ['negative max lag', ['--no-defaults', '--max-lag', '-5'], "invalid --max-lag '-5': expected seconds from 0 to 31536000"],
     ['text max lag', ['--no-defaults', '--max-lag', 'soon'], "invalid --max-lag 'soon': expected seconds from 0 to 31536000"],
     ['bad vip', ['--no-defaults', '--vip', 'db.example'], "invalid --vip 'db.example': expected an IPv4 or IPv6 address"],
+    ['vip of colons only', ['--no-defaults', '--vip', ':::::'], "invalid --vip ':::::': expected an IPv4 or IPv6 address"],
+    ['vip of three octets', ['--no-defaults', '--vip', '1.2.3'], "invalid --vip '1.2.3': expected an IPv4 or IPv6 address"],
+    ['vip with an octet over 255', ['--no-defaults', '--vip', '192.0.2.300'], "invalid --vip '192.0.2.300': expected an IPv4 or IPv6 address"],
+    ['vip with two ::', ['--no-defaults', '--vip', '2001::db8::10'], "invalid --vip '2001::db8::10': expected an IPv4 or IPv6 address"],
+    [
+      'vip with a zone id',
+      ['--no-defaults', '--vip', 'fe80::1%eth0'],
+      "invalid --vip 'fe80::1%eth0': expected an IPv4 or IPv6 address without a zone id (%...), as interfaces list it",
+    ],
     ['bad role', ['--no-defaults', '--role', 'primary'], "invalid --role 'primary': expected one of auto, writer, standby"],
     ['bad format', ['--no-defaults', '--format', 'xml'], "invalid --format 'xml': expected one of human, json, nagios"],
     ['option without value', ['--no-defaults', '--host'], '--host needs a value'],

@@ -9,7 +9,9 @@ import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildCheckConfig } from '../../src/config/config.js';
 import { classifyDriverError } from '../../src/db/failure.js';
 import { DbFailure } from '../../src/types/failure.js';
+import { parseReplicaStatus } from '../../src/dialect/replica-status.js';
 import type { ReplicationChannel } from '../../src/types/replication.js';
+import type { Row } from '../../src/types/row.js';
 import type { ServerInfo } from '../../src/types/server.js';
 import { evaluate } from '../../src/verdict/evaluate.js';
 import type { Facts } from '../../src/types/facts.js';
@@ -51,6 +53,9 @@ const REPLICATION: Record<string, Facts['replication']> = {
   ]),
   'SQL_Delay 3600, lag 3610': ok([healthyChannel({ sqlDelay: 3600, secondsBehind: 3610 })]),
   'SQL_Delay 3600, lag 3700': ok([healthyChannel({ sqlDelay: 3600, secondsBehind: 3700 })]),
+  // Both as a hostile server would send them: through the parser, as the probe reads them.
+  'more than 64 channels': probeReads(() => parseReplicaStatus(Array.from({ length: 65 }, (_, i) => statusRow({ Connection_name: `c${i}` })))),
+  'running, lag 0, Master_Host of 8 MB': probeReads(() => parseReplicaStatus([statusRow({ Master_Host: 'h'.repeat(8_000_000) })])),
   'status unreadable (error 1227)': {
     ok: false,
     error: classifyDriverError({ errno: 1227, message: 'Access denied; you need (at least one of) the SLAVE MONITOR privilege(s) for this operation' }, 'query'),
@@ -63,12 +68,27 @@ const CONNECT_FAILURES: Record<string, DbFailure> = {
   'no answer before --timeout': new DbFailure('timeout', 'no answer to the connection handshake within the 800 ms deadline'),
   'error 1045': classifyDriverError({ errno: 1045, message: "Access denied for user 'check'@'localhost' (using password: YES)" }),
   'error 1040': classifyDriverError({ errno: 1040, message: 'Too many connections' }),
+  'error 1203': classifyDriverError({ errno: 1203, message: "User check already has more than 'max_user_connections' active connections" }),
+  'error 1226': classifyDriverError({ errno: 1226, message: "User 'check' has exceeded the 'max_user_connections' resource (current value: 2)" }),
   'error 1129': classifyDriverError({ errno: 1129, message: "Host '192.0.2.2' is blocked because of many connection errors" }),
   'unknown host': classifyDriverError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db.invalid' }),
 };
 
 function ok(channels: ReplicationChannel[]): Facts['replication'] {
   return { ok: true, value: channels, elapsedMs: 1 };
+}
+
+function statusRow(over: Row): Row {
+  return { Connection_name: '', Master_Host: '192.0.2.1', Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0, SQL_Delay: 0, ...over };
+}
+
+/** What the replication probe reports for an answer: the channels, or why reading it failed (as runProbes classifies it). */
+function probeReads(read: () => ReplicationChannel[]): Facts['replication'] {
+  try {
+    return ok(read());
+  } catch (err) {
+    return { ok: false, error: classifyDriverError(err, 'query'), elapsedMs: 1 };
+  }
 }
 
 function server(readOnly: boolean): ServerInfo {
@@ -81,10 +101,12 @@ function lookup<T>(table: Record<string, T>, key: string, column: string): T {
 }
 
 const PROMOTING = '(notify handler promoting)';
+const PAST_DEADLINE = '(judged past --timeout)';
 
 function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
   const promoting = cell === PROMOTING;
-  const options = promoting ? '' : cell;
+  const late = cell === PAST_DEADLINE;
+  const options = promoting || late ? '' : cell;
   const policy = buildCheckConfig({
     argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : [])]),
     env: {},
@@ -102,6 +124,7 @@ function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
     server: { ok: true, value: server(readOnly === 'ON'), elapsedMs: 1 },
     replication: lookup(REPLICATION, replication!, 'replication'),
     ...(promoting && { promoting: true }),
+    ...(late && { pastDeadline: { deadlineMs: 800, elapsedMs: 2200 } }),
   };
   return { facts, policy };
 }
