@@ -169,11 +169,14 @@ export interface Rejoin {
  */
 export async function rejoin(topo: Topology, run: FailoverRun, sampleMs: number, afterRepair?: () => Promise<void>): Promise<Rejoin> {
   const { old, next } = run;
+  // keepalived may report BACKUP while the repair is still returning (a link brought up, a
+  // daemon restarted): look for it from the start of the repair, not from its end.
+  const repairStartedAt = Date.now();
   await FAILURES[run.kind].repair(topo, old);
   await afterRepair?.();
   const repairedAt = Date.now();
   const readOnlyAt = await waitReadOnly(topo, old);
-  const backup = await topo.nodes[old].keepalived?.waitForState('BACKUP', repairedAt - 1, 20_000);
+  const backup = await topo.nodes[old].keepalived?.waitForState('BACKUP', repairStartedAt - 1, 20_000);
   const newId = topo.nodes[next].server.serverId;
   const acked = run.writer.acks.filter((a) => a.serverId === newId);
   await waitFor(`node ${old} to apply the ${acked.length} writes acknowledged by ${next}`, async () => (await topo.lostAcks(acked, old)).length === 0, { timeoutMs: 20_000, intervalMs: 50 });
