@@ -1,5 +1,6 @@
-// Guarantees that servers and temp dirs started by tests disappear, however
-// the test process ends:
+// Guarantees that servers, mounts and temp dirs started by tests disappear,
+// however the test process ends (processes first, then mounts, then dirs: a
+// mount is busy until its processes are gone, a dir until it is unmounted):
 //  - normal end: each suite's afterAll calls cleanup();
 //  - process.exit / uncaught error: the 'exit' hook below SIGKILLs and rms;
 //  - SIGKILL/SIGTERM of the worker, runner interrupted: a detached watchdog
@@ -10,19 +11,27 @@
 //    own parent, by pid) so we start nothing more, then reaps.
 // A process is killed only if /proc/PID/cmdline contains its marker (its
 // datadir), so a recycled pid is never hit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const pids = new Map<number, string>();
 const groups = new Map<number, string>();
 const dirs = new Set<string>();
+const mounts = new Set<string>();
 let watchdog: ChildProcess | undefined;
+
+// A killed process holds its files for a moment, so `umount` is retried, for at most
+// UNMOUNT_TRIES * UNMOUNT_PAUSE_MS, then done lazily (`umount -l`: the mount goes when the last
+// file is closed; a loop device set up by `mount -o loop` is freed with it).
+const UNMOUNT_TRIES = 50;
+const UNMOUNT_PAUSE_MS = 100;
 
 // Plain JS run with `node -e`; it ignores terminal signals and acts on EOF.
 // Mirrors reapNow() below.
 const WATCHDOG_SOURCE = String.raw`
 const fs = require('fs');
-const pids = new Map(); const groups = new Map(); const dirs = new Set(); let buf = '';
+const { spawnSync } = require('child_process');
+const pids = new Map(); const groups = new Map(); const dirs = new Set(); const mounts = new Set(); let buf = '';
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => {});
 function owns(pid, marker) {
   try { return fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').includes(marker); } catch { return false; }
@@ -39,8 +48,16 @@ function reap() {
     if (marker) victims.push([Number(p), marker]);
   }
   for (const [pid, marker] of victims) if (owns(pid, marker)) try { process.kill(pid, 'SIGKILL'); } catch {}
+  for (const m of mounts) unmount(m);
   for (const d of dirs) try { fs.rmSync(d, { recursive: true, force: true }); } catch {}
   process.exit(0);
+}
+function unmount(m) {
+  for (let i = 0; i < ${UNMOUNT_TRIES}; i++) {
+    if (spawnSync('umount', [m], { stdio: 'ignore' }).status === 0) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${UNMOUNT_PAUSE_MS});
+  }
+  spawnSync('umount', ['-l', m], { stdio: 'ignore' });
 }
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
@@ -53,6 +70,8 @@ process.stdin.on('data', (chunk) => {
     else if (op === 'ungroup') groups.delete(Number(a));
     else if (op === 'dir') dirs.add(a);
     else if (op === 'undir') dirs.delete(a);
+    else if (op === 'mount') mounts.add(a);
+    else if (op === 'unmount') mounts.delete(a);
   }
 });
 process.stdin.on('end', reap); process.stdin.on('error', reap);
@@ -110,7 +129,16 @@ function reapNow(): void {
     // SIGKILL also ends a SIGSTOPped process; no SIGCONT needed.
     if (owns(pid, marker)) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
   }
+  for (const mount of mounts) unmountNow(mount);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+function unmountNow(mount: string): void {
+  for (let i = 0; i < UNMOUNT_TRIES; i++) {
+    if (spawnSync('umount', [mount], { stdio: 'ignore' }).status === 0) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, UNMOUNT_PAUSE_MS);
+  }
+  spawnSync('umount', ['-l', mount], { stdio: 'ignore' });
 }
 
 /** Dir names must not contain spaces or newlines (ours come from mkdtemp). */
@@ -122,6 +150,20 @@ export function trackDir(dir: string): void {
 export function untrackDir(dir: string): void {
   dirs.delete(dir);
   tell(`undir ${dir}`);
+}
+
+/**
+ * A file system the test mounted (its mount point, without spaces or newlines): unmounted after
+ * the tracked processes are killed and before the tracked dirs are removed.
+ */
+export function trackMount(mountPoint: string): void {
+  mounts.add(mountPoint);
+  tell(`mount ${mountPoint}`);
+}
+
+export function untrackMount(mountPoint: string): void {
+  mounts.delete(mountPoint);
+  tell(`unmount ${mountPoint}`);
 }
 
 /** `marker` must appear in the process's cmdline, e.g. its --datadir. */

@@ -80,6 +80,10 @@ export interface MariadbdOptions {
   bindAddress: string;
   /** The address clients and replicas reach it at. */
   host: string;
+  /** The OS user mariadbd runs as (default root); another user must own `dir` and the datadir. */
+  user?: string;
+  /** Where the datadir is (default DIR/data), e.g. on a small file system (disk/small-fs.ts). */
+  datadir?: string;
   /** Options of the harness (report-host, semi-sync, ...), before the test's own. */
   harnessArgs?: string[];
   /** Extra mariadbd options from the test, appended last (so they win). */
@@ -102,13 +106,13 @@ export abstract class MariadbdProcess extends RootSql {
     this.serverId = o.serverId;
     this.host = o.host;
     this.port = o.port;
-    this.datadir = join(dir, 'data');
+    this.datadir = o.datadir ?? join(dir, 'data');
     this.socket = join(dir, 'mysqld.sock');
     this.errorLog = join(dir, 'error.log');
     this.args = [
       '--no-defaults',
       `--datadir=${this.datadir}`,
-      '--user=root',
+      `--user=${o.user ?? 'root'}`,
       `--port=${o.port}`,
       `--bind-address=${o.bindAddress}`,
       `--socket=${this.socket}`,
