@@ -75,7 +75,7 @@ async function previousWrite(session: Session, threadId: number, deadline: Deadl
   if (!row) return undefined;
   const state = stateOf(row);
   await session.query(killQuery(threadId), deadline).catch(() => undefined);
-  return new DbFailure('timeout', `the previous write (thread ${threadId}) is still on the server${state ? `, saying: ${state}` : ''}; killed again, and no other sent`);
+  return new DbFailure('timeout', `was not sent: the previous one (thread ${threadId}) is still on the server${state ? `, saying: ${state}` : ''}; killed again`);
 }
 
 function whatItWaitsFor(seen: StallSeen | undefined): string {
