@@ -30,8 +30,9 @@ export async function grantHeartbeat(server: Server, pair: Pair, table = HEARTBE
 /** The table, created on the writer so that it replicates, and the grants on both nodes. */
 export async function createHeartbeatTable(pair: Pair): Promise<void> {
   await pair.a.exec(`CREATE DATABASE IF NOT EXISTS ${HEARTBEAT_DB}`, HEARTBEAT_DDL);
-  await Promise.all([grantHeartbeat(pair.a, pair), grantHeartbeat(pair.b, pair)]);
+  // A table-level grant needs the table: on the standby, once it has replicated.
   await waitForReplication(pair);
+  await Promise.all([grantHeartbeat(pair.a, pair), grantHeartbeat(pair.b, pair)]);
 }
 
 /** The check user's threads on `server`, as information_schema.PROCESSLIST lists them. */
