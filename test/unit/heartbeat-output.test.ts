@@ -15,6 +15,7 @@ import type { Facts } from '../../src/types/facts.js';
 import type { ProcessIo } from '../../src/types/io.js';
 import type { ServerInfo } from '../../src/types/server.js';
 import { evaluate } from '../../src/verdict/evaluate.js';
+import { formatNagios } from '../../src/output/nagios.js';
 import { channelLag } from '../../src/verdict/lag.js';
 import { scriptedConnector, variablesRows, type Expectation } from '../helpers/scripted-db.js';
 import { noFiles } from '../helpers/option-files.js';
@@ -40,15 +41,25 @@ describe('the lag a standby is judged by', () => {
 const STANDBY: ServerInfo = { version: '10.11.6-MariaDB-log', versionComment: '', innodbVersion: '', flavor: 'mariadb', serverId: 2, readOnly: true, superReadOnly: null };
 const POLICY = { maxLagSeconds: 30, role: 'auto', onSaturated: 'healthy', channels: [], heartbeat: { table: { database: 'hb', table: 'beat', quoted: '`hb`.`beat`' }, writeBoundMs: 800 } } as const;
 
+const standbyFacts = (): Facts => ({
+  target: '192.0.2.2:3306',
+  connect: { ok: true, elapsedMs: 1 },
+  server: { ok: true, value: STANDBY, elapsedMs: 1 },
+  replication: { ok: true, value: [healthyChannel({ channel: 'a', secondsBehind: 0 })], elapsedMs: 1 },
+  heartbeat: { ok: true, value: [{ serverId: 1, ageSeconds: 8.25, storedSeconds: 1_800_000_000.25, nowSeconds: 1_800_000_008.5 }], elapsedMs: 1 },
+});
+
+describe('Nagios perfdata of a standby with --heartbeat-table', () => {
+  it('graphs the lag the verdict judged: the heartbeat when it is the larger', () => {
+    const facts = standbyFacts();
+    const { line } = formatNagios({ facts, verdict: evaluate(facts, { ...POLICY, maxLagSeconds: 3 }), elapsedMs: 2 }, 3);
+    expect(line).toMatch(/^MYSQL CRITICAL - standby 192\.0\.2\.2:3306: lag: channel 'a': 8\.3 s behind .* \| 'lag_a'=8\.25s;;3 'time'=/);
+  });
+});
+
 describe('metrics of a standby with --heartbeat-table', () => {
   it("exports mysqld_exporter's heartbeat pair by server_id, and the lag from each source", async () => {
-    const facts: Facts = {
-      target: '192.0.2.2:3306',
-      connect: { ok: true, elapsedMs: 1 },
-      server: { ok: true, value: STANDBY, elapsedMs: 1 },
-      replication: { ok: true, value: [healthyChannel({ channel: 'a', secondsBehind: 0 })], elapsedMs: 1 },
-      heartbeat: { ok: true, value: [{ serverId: 1, ageSeconds: 8.25, storedSeconds: 1_800_000_000.25, nowSeconds: 1_800_000_008.5 }], elapsedMs: 1 },
-    };
+    const facts = standbyFacts();
     const registry = new Registry();
     const metrics = createDaemonMetrics(registry, []);
     const report = { facts, verdict: evaluate(facts, { ...POLICY, maxLagSeconds: 3 }), elapsedMs: 2 };
