@@ -31,7 +31,10 @@ const lockWaitSeconds = (boundMs: number): number => Math.max(1, Math.ceil(bound
 /**
  * The write, bounded on the server too, so a statement we stopped waiting for cannot wait for a
  * day (lock_wait_timeout's default) if it cannot be killed:
- *  - MariaDB (10.1+): `SET STATEMENT ... FOR`, fractional max_statement_time, nothing left set;
+ *  - MariaDB (10.1+): `SET STATEMENT ... FOR`, fractional max_statement_time, nothing left set.
+ *    Under statement-based logging (MariaDB's default MIXED) the clause is binlogged with the
+ *    INSERT, but the replica's applier does not apply those bounds: measured on 10.11, a standby
+ *    under a read lock held the event back for as long as the lock lasted, with no retry or error;
  *  - MySQL, and a MariaDB that cannot parse that: the session's lock waits (whole seconds, min 1;
  *    MySQL's max_execution_time bounds SELECTs only).
  */

@@ -133,6 +133,27 @@ describeWithMariadb('the heartbeat write on a writer under a held global read lo
     expect(healthy.code, describeRun(healthy)).toBe(0);
   });
 
+  it("a read lock on the standby holds our replicated write back but never breaks replication: the write's bounds are the writer's only", async () => {
+    // Under MIXED logging the bounded write is binlogged as `SET STATEMENT lock_wait_timeout = 1, ... FOR INSERT`.
+    const standbyLock = await holdGlobalReadLock(pair.b);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const run = await checkWriter();
+        expect(run.code, describeRun(run)).toBe(0);
+        await sleep(1_000);
+      }
+      const [held] = await pair.b.slaveStatus();
+      report(`standby under FTWRL for 3 s of writes: SQL thread ${String(held?.Slave_SQL_Running)}, state '${String(held?.Slave_SQL_Running_State)}', Last_SQL_Errno ${String(held?.Last_SQL_Errno)}`);
+      expect(held).toMatchObject({ Slave_SQL_Running: 'Yes', Last_SQL_Errno: 0 });
+    } finally {
+      await standbyLock.release();
+    }
+    await waitForReplication(pair);
+    const [after] = await pair.b.slaveStatus();
+    expect(after).toMatchObject({ Slave_SQL_Running: 'Yes', Last_SQL_Errno: 0 });
+    expect(Number((await pair.b.sql("SHOW GLOBAL STATUS LIKE 'Slave_retried_transactions'"))[0]?.Value)).toBe(0);
+  });
+
   async function writerDaemon(fall: number): Promise<{ daemon: DaemonProcess; track: string; status: string }> {
     const n = daemons.length + 1;
     const track = join(dir, `a-${n}.track`);
