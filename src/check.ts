@@ -5,6 +5,7 @@ import { deadlineAfter } from './deadline.js';
 import type { Deadline } from './types/deadline.js';
 import type { ProbeContext } from './probes/probe.js';
 import { runProbes } from './probes/run-probes.js';
+import { sideConnection } from './probes/stall-inspector.js';
 import { holdsAddress, type InterfaceTable } from './vip.js';
 import { evaluate } from './verdict/evaluate.js';
 import type { CheckReport, Facts, ProbeResults } from './types/facts.js';
@@ -74,12 +75,15 @@ export async function inspect(
   connectMs: number,
   probe: ProbeRunner = runProbes,
 ): Promise<CheckReport> {
-  const results = await probe({ session, deadline, now: deps.now }, spec.policy);
+  // Read before the probes: the role, and so whether the heartbeat is written, depends on it.
+  const vip = vipFact(spec, deps);
+  const stall = spec.policy.heartbeat && sideConnection(deps.connect, spec.connection);
+  const results = await probe({ session, deadline, now: deps.now, ...vip, ...(stall && { stall }) }, spec.policy);
   const facts: Facts = {
     target: spec.connection.label,
     connect: { ok: true, elapsedMs: connectMs },
     ...results,
-    ...vipFact(spec, deps),
+    ...vip,
     ...(spec.lockFile && deps.promotionInProgress?.(spec.lockFile) && { promoting: true }),
   };
   return finish(facts, spec, started, deps);

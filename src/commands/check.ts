@@ -6,6 +6,8 @@ import { formatHuman } from '../output/human.js';
 import { formatJson } from '../output/json.js';
 import { formatNagios } from '../output/nagios.js';
 import type { HostFiles } from '../types/host.js';
+import { render } from '../types/finding.js';
+import { HEARTBEAT_UNUSABLE } from '../verdict/heartbeat.js';
 import { EXIT, type Command } from './command.js';
 import { commandEntry, commandList } from './table.js';
 
@@ -24,8 +26,12 @@ Exit 0 healthy, 1 unhealthy, 2 bad invocation or configuration.`,
     for (const notice of config.notices) io.stderr(`check-mysql: warning: ${notice}\n`);
 
     const report = await runCheck(config, deps);
-    let exitCode: number = report.verdict.healthy ? EXIT.OK : EXIT.FAILED;
-    if (config.format === 'json') io.stdout(`${formatJson(report)}\n`);
+    // A heartbeat table this user cannot use is a configuration to fix: one line naming it and 2,
+    // as for a bad flag. keepalived reads any non-zero as a failure, so it still fails closed.
+    const misconfigured = report.verdict.reasons.find((r) => r.code === HEARTBEAT_UNUSABLE);
+    let exitCode: number = misconfigured ? EXIT.USAGE : report.verdict.healthy ? EXIT.OK : EXIT.FAILED;
+    if (misconfigured) io.stderr(`check-mysql: ${render(misconfigured)}\n`);
+    else if (config.format === 'json') io.stdout(`${formatJson(report)}\n`);
     else if (config.format === 'nagios') {
       const nagios = formatNagios(report, config.policy.maxLagSeconds);
       io.stdout(`${nagios.line}\n`);

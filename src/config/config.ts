@@ -5,6 +5,7 @@ import { UsageError } from '../usage-error.js';
 import { findOption, onlyFor, takes, type Command } from '../cli/options.js';
 import type { ConnectionConfig, Env, OutputFormat, Policy } from '../types/config.js';
 import { DEFAULTS } from './defaults.js';
+import { heartbeatTable } from './heartbeat-table.js';
 import { address, asFlag, choice, seconds, integer, type SettingNames } from './values.js';
 
 export interface CheckConfig {
@@ -75,16 +76,19 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
   const format = choice('format', str('format') ?? (json ? 'json' : DEFAULTS.format), choicesOf<OutputFormat>('format'), names);
   if (json && format !== 'json') throw new UsageError('--json conflicts with --format ' + format);
 
+  const timeoutMs = Math.round(seconds('timeout', str('timeout'), DEFAULTS.timeoutS, { min: 0.01, max: 3600 }, names) * 1000);
+  const heartbeat = str('heartbeat-table');
   return Object.freeze({
     connection,
     lockFile: str('lock-file') ?? files.get('lock-file') ?? DEFAULTS.lockFile,
-    timeoutMs: Math.round(seconds('timeout', str('timeout'), DEFAULTS.timeoutS, { min: 0.01, max: 3600 }, names) * 1000),
+    timeoutMs,
     policy: Object.freeze({
       maxLagSeconds: seconds('max-lag', str('max-lag'), DEFAULTS.maxLagS, { min: 0, max: 365 * 86400 }, names),
       ...(str('vip') !== undefined && { vip: address('vip', str('vip')!, names) }),
       role: choice('role', str('role') ?? DEFAULTS.role, choicesOf<Policy['role']>('role'), names),
       onSaturated: choice('on-saturated', str('on-saturated') ?? DEFAULTS.onSaturated, choicesOf<Policy['onSaturated']>('on-saturated'), names),
       channels: Object.freeze([...((opt('channel') as string[] | undefined) ?? [])]),
+      ...(heartbeat !== undefined && { heartbeat: Object.freeze({ table: heartbeatTable('heartbeat-table', heartbeat, names), writeBoundMs: timeoutMs }) }),
     }),
     format,
     ...(str('log-file') !== undefined && { logFile: str('log-file') }),

@@ -2,7 +2,7 @@ import { inspect, openSession, type CheckDeps } from '../check.js';
 import type { CheckReport, Found, ProbeResults } from '../types/facts.js';
 import type { Policy } from '../types/config.js';
 import { fetchBatch, knownFrom } from '../probes/batch.js';
-import type { ProbeContext } from '../probes/probe.js';
+import type { ProbeContext, WriteLedger } from '../probes/probe.js';
 import { runProbes } from '../probes/run-probes.js';
 import type { Session } from '../types/session.js';
 import { deadlineAfter } from '../deadline.js';
@@ -46,6 +46,8 @@ export class TargetMonitor {
   private batching = true;
   /** What the last check on the held session found: the next check's batch is planned from it. */
   private known: Found = {};
+  /** A heartbeat write whose end no check has seen, across reconnects: no other is sent while it may be on the server. */
+  private readonly ledger: WriteLedger = {};
 
   constructor(
     readonly target: TargetConfig,
@@ -146,7 +148,8 @@ export class TargetMonitor {
    * in one round trip: on a loopback socket each write costs more CPU than parsing its answer.
    * A batch the server rejects (not the deadline, not a lost connection) is wrong here for good.
    */
-  private async probe(ctx: ProbeContext, policy: Policy): Promise<ProbeResults> {
+  private async probe(shared: ProbeContext, policy: Policy): Promise<ProbeResults> {
+    const ctx = { ...shared, ledger: this.ledger };
     const batch = this.batching ? await fetchBatch(ctx, policy, this.known) : undefined;
     if (batch === 'rejected') this.batching = false;
     return runProbes(ctx, policy, batch === 'rejected' ? undefined : batch);

@@ -11,7 +11,7 @@ export const TRACK_FAULT = '1\n';
 
 export const trackFileContent = (healthy: boolean): string => (healthy ? TRACK_HEALTHY : TRACK_FAULT);
 
-const NOT_CHECKED: ReportJson = { role: 'unknown', reasons: ['not checked yet'], warnings: [], checks: [], server: null, replication: null, probes: [] };
+const NOT_CHECKED: ReportJson = { role: 'unknown', reasons: ['not checked yet'], warnings: [], checks: [], server: null, replication: null, heartbeat: null, probes: [] };
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -43,5 +43,6 @@ export function statusDocument(target: TargetConfig, state: TargetState, pid: nu
     server: r.server,
     replication: r.replication,
     probes: r.probes,
+    heartbeat: r.heartbeat,
   })}\n`;
 }

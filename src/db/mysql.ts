@@ -131,10 +131,12 @@ function session(conn: Connection, batching: boolean): Session {
       throw err;
     }
   }
+  const threadId = typeof conn.threadId === 'number' ? conn.threadId : undefined;
   return {
     get usable() {
       return usable;
     },
+    threadId,
     onLost(listener) {
       lostListeners.push(listener);
     },

@@ -33,6 +33,10 @@ export const MYSQLD_EXPORTER_GAUGES: readonly GaugeSpec[] = [
   slave('master_server_id', 'Master_Server_Id / Source_Server_Id.'),
   slave('last_io_errno', 'Last_IO_Errno: the IO thread\'s last error number, 0 for none.'),
   slave('last_sql_errno', 'Last_SQL_Errno: the SQL thread\'s last error number, 0 for none.'),
+  // collector/heartbeat.go: one pair per row read. We read a standby's sources' rows only, and ts
+  // as UTC (pt-heartbeat --utc), so the stored time is a true Unix time whatever the server's zone.
+  { name: 'mysql_heartbeat_stored_timestamp_seconds', help: 'Timestamp stored in the heartbeat table (mysqld_exporter compatible; read on a standby, for its sources).', labelNames: ['server_id'] },
+  { name: 'mysql_heartbeat_now_timestamp_seconds', help: 'Timestamp of the current server (mysqld_exporter compatible).', labelNames: ['server_id'] },
 ];
 
 /** What mysqld_exporter would report for this check's observations. */
@@ -49,6 +53,11 @@ export function mysqldExporterSamples(facts: Facts): GaugeSample[] {
   if (server.superReadOnly !== null) samples.push({ name: 'mysql_global_variables_super_read_only', labels: {}, value: bit(server.superReadOnly) });
   const channels = facts.replication?.ok ? facts.replication.value : [];
   for (const channel of channels) samples.push(...slaveStatusSamples(channel, server.flavor));
+  for (const row of facts.heartbeat?.ok ? facts.heartbeat.value : []) {
+    const labels = { server_id: String(row.serverId) };
+    if (row.storedSeconds !== null) samples.push({ name: 'mysql_heartbeat_stored_timestamp_seconds', labels, value: row.storedSeconds });
+    samples.push({ name: 'mysql_heartbeat_now_timestamp_seconds', labels, value: row.nowSeconds });
+  }
   return samples;
 }
 

@@ -17,6 +17,7 @@ export function toJsonReport(report: CheckReport): Record<string, unknown> {
     vip: facts.vip ?? null,
     elapsedMs: tenths(report.elapsedMs),
     probes: r.probes,
+    heartbeat: r.heartbeat,
   };
 }
 

@@ -2,6 +2,7 @@ import type { CheckLine, CheckReport } from '../types/facts.js';
 import { render } from '../types/finding.js';
 import type { ReplicationChannel } from '../types/replication.js';
 import type { ServerInfo } from '../types/server.js';
+import type { HeartbeatRow } from '../types/heartbeat.js';
 import { probeRuns } from '../probes/registry.js';
 
 /** What one check found, as every JSON document of ours shows it (--json and the status file). */
@@ -12,6 +13,8 @@ export interface ReportJson {
   readonly checks: readonly CheckLine[];
   readonly server: ServerInfo | null;
   readonly replication: readonly ReplicationChannel[] | null;
+  /** A standby's sources' heartbeat rows, aged by its clock (--heartbeat-table); null when none were read. */
+  readonly heartbeat: readonly HeartbeatRow[] | null;
   /** Each probe that ran, in the order they ran; a probe that was not reached is not listed. */
   readonly probes: readonly ProbeJson[];
 }
@@ -39,6 +42,7 @@ export function reportJson(report: CheckReport): ReportJson {
       ? { version: s.version, versionComment: s.versionComment, innodbVersion: s.innodbVersion, flavor: s.flavor, serverId: s.serverId, readOnly: s.readOnly, superReadOnly: s.superReadOnly, ...(s.cut && { cut: s.cut }) }
       : null,
     replication: facts.replication?.ok ? facts.replication.value : null,
+    heartbeat: facts.heartbeat?.ok ? facts.heartbeat.value : null,
     probes: probeRuns(facts).map(({ name, result }) => ({
       name,
       ok: result.ok,

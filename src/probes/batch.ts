@@ -27,6 +27,8 @@ interface Slice {
  */
 export async function fetchBatch(ctx: ProbeContext, policy: Policy, known: Found): Promise<Prefetched | 'rejected' | undefined> {
   const planned = PROBES.flatMap((probe) => {
+    // A write never rides with the reads: if it failed, so would the round trip.
+    if (probe.writes) return [];
     const plan = probe.plan(known, policy);
     return plan ? [{ probe, statements: plan.statements }] : [];
   });
@@ -74,9 +76,9 @@ function answerOf(outcome: Row[][] | DbFailure, from: number, to: number): reado
 
 const sameStatements = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((sql, i) => sql === b[i]);
 
-/** What a check found, for planning the next check's batch on the same session. */
-export function knownFrom(results: ProbeResults): Found {
-  const found: Found = {};
+/** What a check found (and whether it held the VIP), for planning the next check's batch on the same session. */
+export function knownFrom(results: ProbeResults & Pick<Found, 'vip'>): Found {
+  const found: Found = results.vip ? { vip: results.vip } : {};
   for (const probe of PROBES) keep(probe, results, found);
   return found;
 }

@@ -6,10 +6,13 @@
  */
 import type { ProbeResult, ProbeResults } from '../types/facts.js';
 import type { Probe } from './probe.js';
+import { heartbeat } from './heartbeat.js';
+import { heartbeatWrite } from './heartbeat-write.js';
 import { replication } from './replication.js';
 import { serverVariables } from './server-variables.js';
 
-export const PROBES: readonly Probe[] = [serverVariables, replication];
+/** The write comes last: a stalled or failed write never costs the reads. */
+export const PROBES: readonly Probe[] = [serverVariables, replication, heartbeat, heartbeatWrite];
 
 export interface ProbeRun {
   readonly name: string;

@@ -1,3 +1,5 @@
+import type { HeartbeatPolicy } from './heartbeat.js';
+
 export type Role = 'writer' | 'standby';
 export type OutputFormat = 'human' | 'json' | 'nagios';
 
@@ -18,6 +20,8 @@ export interface Policy {
   readonly onSaturated: 'healthy' | 'unhealthy';
   /** Empty means every channel counts. */
   readonly channels: readonly string[];
+  /** --heartbeat-table: the writer writes its row, a standby reads its source's. */
+  readonly heartbeat?: HeartbeatPolicy;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -3,6 +3,7 @@ import type { Finding } from './finding.js';
 import type { Role } from './config.js';
 import type { ReplicationChannel } from './replication.js';
 import type { ServerInfo } from './server.js';
+import type { HeartbeatRow, HeartbeatWrite } from './heartbeat.js';
 
 /** What a probe found, or why it could not find it. Probes never throw. */
 export type ProbeResult<T> =
@@ -13,10 +14,23 @@ export type ProbeResult<T> =
 export interface Observations {
   server: ServerInfo;
   replication: ReplicationChannel[];
+  /** The heartbeat rows of a standby's sources (--heartbeat-table). */
+  heartbeat: HeartbeatRow[];
+  /** The writer's heartbeat row, written (--heartbeat-table). */
+  heartbeatWrite: HeartbeatWrite;
 }
 
-/** What earlier probes of a check found: a later probe decides from it what to send, or to send nothing. */
-export type Found = Partial<Observations>;
+/** Whether the --vip address was on a local interface when the check began. */
+export interface VipFact {
+  readonly address: string;
+  readonly held: boolean;
+}
+
+/**
+ * What earlier probes of a check found, and whether this node held the VIP: a later probe
+ * decides from it what to send, or to send nothing (the heartbeat write goes to the writer only).
+ */
+export type Found = Partial<Observations> & { vip?: VipFact };
 
 /** One result per probe that ran. Absent means not reached, or not applicable here. */
 export type ProbeResults = { readonly [K in keyof Observations]?: ProbeResult<Observations[K]> };
@@ -25,7 +39,7 @@ export type ProbeResults = { readonly [K in keyof Observations]?: ProbeResult<Ob
 export interface Facts extends ProbeResults {
   readonly target: string;
   readonly connect: { ok: true; elapsedMs: number } | { ok: false; error: DbFailure; elapsedMs: number };
-  readonly vip?: { readonly address: string; readonly held: boolean };
+  readonly vip?: VipFact;
   /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
   readonly promoting?: boolean;
   /** The one-shot's work ended after its deadline (keepalived may already be killing it). */

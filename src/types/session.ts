@@ -14,6 +14,11 @@ export interface Session {
   onLost(listener: (why: string) => void): void;
   /** False once the connection is gone, by our hand or the server's. */
   readonly usable: boolean;
+  /**
+   * The server's id for this connection (CONNECTION_ID(), the processlist's ID), from the
+   * handshake: what a side connection names to read a stuck statement's state and kill it.
+   */
+  readonly threadId: number | undefined;
 }
 
 export type Connector = (connection: ConnectionConfig, deadline: Deadline) => Promise<Session>;

@@ -1,6 +1,7 @@
 import type { ReplicationChannel } from '../types/replication.js';
 import { finding, type Finding } from '../types/finding.js';
-import { lagBeyondDelay } from './lag.js';
+import { channelLag, heartbeatLag, lagBeyondDelay, secondsText } from './lag.js';
+import type { Beat } from './heartbeat.js';
 
 /**
  * IO-thread errors that mean "the source cannot be reached": client-side connect and network
@@ -24,7 +25,8 @@ function sourceOf(c: ReplicationChannel): string {
   return c.sourcePort ? `source ${c.sourceHost}:${c.sourcePort}` : `source ${c.sourceHost}`;
 }
 
-export function judgeChannel(c: ReplicationChannel, maxLagSeconds: number): ChannelFitness {
+/** `beat`: the age of its source's heartbeat row, or why there is none (--heartbeat-table); undefined without one. */
+export function judgeChannel(c: ReplicationChannel, maxLagSeconds: number, beat?: Beat): ChannelFitness {
   const name = channelName(c);
   const problems: Finding[] = [];
   const notes: Finding[] = [];
@@ -50,16 +52,29 @@ export function judgeChannel(c: ReplicationChannel, maxLagSeconds: number): Chan
     );
   }
 
-  if (ioUp && c.sqlRunning) problems.push(...lagProblems(c, name, maxLagSeconds));
+  // Lag is judged only while both threads run: a writer that died leaves its heartbeat row to
+  // age, and its standby must stay eligible then (source-unreachable above).
+  if (ioUp && c.sqlRunning) {
+    if (typeof beat === 'string') notes.push(finding('heartbeat-missing', `${name}: ${beat}; lag from Seconds_Behind only`));
+    problems.push(...lagProblems(c, name, maxLagSeconds, typeof beat === 'number' ? beat : undefined));
+  }
   return { problems, notes };
 }
 
-function lagProblems(c: ReplicationChannel, name: string, maxLagSeconds: number): Finding[] {
-  const lag = lagBeyondDelay(c);
+function lagProblems(c: ReplicationChannel, name: string, maxLagSeconds: number, age: number | undefined): Finding[] {
+  const lag = channelLag(c, age);
   if (lag === null) {
     return [finding('lag-unknown', `${name}: Seconds_Behind is NULL although both threads run; lag cannot be trusted`)];
   }
-  if (lag <= maxLagSeconds) return [];
+  if (lag.seconds <= maxLagSeconds) return [];
   const delay = c.sqlDelay > 0 ? ` beyond its configured SQL_Delay of ${c.sqlDelay} s` : '';
-  return [finding('lag', `${name}: ${lag} s behind ${sourceOf(c)}${delay} (max ${maxLagSeconds} s)`)];
+  return [finding('lag', `${name}: ${secondsText(lag.seconds)} s behind ${sourceOf(c)}${delay}${lagSource(c, lag.source, age)} (max ${maxLagSeconds} s)`)];
+}
+
+/** Which figure gave the lag, when there were two to choose from. */
+function lagSource(c: ReplicationChannel, source: 'heartbeat' | 'seconds_behind', age: number | undefined): string {
+  if (age === undefined) return '';
+  const behind = lagBeyondDelay(c);
+  if (source === 'heartbeat') return `, by its source's heartbeat (Seconds_Behind says ${behind === null ? 'NULL' : `${behind} s`})`;
+  return `, by Seconds_Behind (heartbeat ${secondsText(heartbeatLag(c, age))} s)`;
 }

@@ -1,5 +1,4 @@
 import type { ReplicationChannel } from '../types/replication.js';
-import type { ServerInfo } from '../types/server.js';
 import type { Policy, Role } from '../types/config.js';
 import { ALIVE_BUT_REFUSING } from '../db/failure.js';
 import type { DbFailure } from '../types/failure.js';
@@ -10,6 +9,9 @@ import { finding, type Finding } from '../types/finding.js';
 import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
 import { MAX_CHANNELS } from '../limits.js';
 import { cutTextWarning } from './cut-text.js';
+import { roleOf, roleWithoutServer } from './role.js';
+import { judgeWrite, NO_BEATS, readBeats, type Beat, type Beats } from './heartbeat.js';
+import { secondsText } from './lag.js';
 
 /**
  * The role-aware verdict: the one home of the policy that docs/verdict.md's verdict table describes.
@@ -44,7 +46,7 @@ function judge(facts: Facts, policy: Policy): Verdict {
     return { healthy: false, role: 'unknown', reasons: [f], warnings: [], checks: [...checks, { name: 'read_only', ok: false, detail: f.message }] };
   }
   const info = server.value;
-  const role = decideRole(info, facts.vip, policy);
+  const role = roleOf(info, facts.vip, policy);
   const reasons: Finding[] = [];
   const warnings: Finding[] = [];
   const readOnly = isReadOnly(info);
@@ -60,13 +62,17 @@ function judge(facts: Facts, policy: Policy): Verdict {
     warnings.push(finding('standby-writable', `does not hold VIP ${facts.vip.address} but read_only=OFF: writes that bypass the VIP would diverge`));
   }
   checks.push({ name: 'read_only', ok: reasons.length === 0, detail: `${readOnlyText(info)} (${info.version})` });
+  const write = judgeWrite(facts.heartbeatWrite, policy);
+  reasons.push(...write.reasons);
+  if (write.check) checks.push(write.check);
 
-  const repl = judgeReplication(facts.replication, policy, role);
-  (role === 'standby' ? reasons : warnings).push(...repl.problems);
-  warnings.push(...repl.notes);
+  const beats = role === 'standby' ? readBeats(facts.heartbeat, policy) : NO_BEATS;
+  const repl = judgeReplication(facts.replication, policy, role, beats);
+  (role === 'standby' ? reasons : warnings).push(...repl.problems, ...beats.problems);
+  warnings.push(...repl.notes, ...beats.notes);
   const cut = cutTextWarning(facts);
   if (cut) warnings.push(cut);
-  checks.push({ name: 'replication', ok: role === 'writer' || repl.problems.length === 0, detail: repl.detail });
+  checks.push({ name: 'replication', ok: role === 'writer' || repl.problems.length + beats.problems.length === 0, detail: repl.detail });
 
   if (facts.vip) checks.push({ name: 'vip', ok: true, detail: `${facts.vip.address} ${facts.vip.held ? 'held' : 'not held'}` });
   return { healthy: reasons.length === 0, role, reasons, warnings, checks };
@@ -90,18 +96,7 @@ function connectFailed(error: DbFailure, facts: Facts, policy: Policy): Verdict 
   return { healthy: false, role: 'unknown', reasons: [finding(error.failure, `${error.message}${why}`)], warnings: [], checks };
 }
 
-/** The role that --role or the VIP gives, which needs no answer from the server; undefined when only read_only could tell. */
-function roleWithoutServer(vip: Facts['vip'], policy: Policy): Role | undefined {
-  if (policy.role !== 'auto') return policy.role;
-  if (vip) return vip.held ? 'writer' : 'standby';
-  return undefined;
-}
-
 const standbyBecause = (vip: Facts['vip'], policy: Policy): string => (policy.role === 'standby' || !vip ? '--role standby' : `VIP ${vip.address} not held`);
-
-function decideRole(info: ServerInfo, vip: Facts['vip'], policy: Policy): Role {
-  return roleWithoutServer(vip, policy) ?? (isReadOnly(info) ? 'standby' : 'writer');
-}
 
 interface ReplicationJudgement {
   problems: Finding[];
@@ -109,7 +104,7 @@ interface ReplicationJudgement {
   detail: string;
 }
 
-function judgeReplication(result: Facts['replication'], policy: Policy, role: Role): ReplicationJudgement {
+function judgeReplication(result: Facts['replication'], policy: Policy, role: Role, beats: Beats): ReplicationJudgement {
   if (!result || !result.ok) {
     const error = result && !result.ok ? result.error : undefined;
     if (error?.failure === 'too-many-rows') {
@@ -131,17 +126,18 @@ function judgeReplication(result: Facts['replication'], policy: Policy, role: Ro
     return { problems, notes, detail: 'no replication configured' };
   }
   for (const c of channels) {
-    const fit = judgeChannel(c, policy.maxLagSeconds);
+    const fit = judgeChannel(c, policy.maxLagSeconds, beats.of(c));
     problems.push(...fit.problems);
     notes.push(...fit.notes);
   }
-  const detail = channels.map(describeChannel).join('; ');
+  const detail = channels.map((c) => describeChannel(c, beats.of(c))).join('; ');
   return { problems, notes, detail };
 }
 
-function describeChannel(c: ReplicationChannel): string {
+function describeChannel(c: ReplicationChannel, beat: Beat): string {
   const name = c.channel === '' ? 'default' : c.channel;
   const lag = c.secondsBehind === null ? 'lag NULL' : `lag ${c.secondsBehind} s`;
+  const heartbeat = typeof beat === 'number' ? `, heartbeat ${secondsText(beat)} s old` : '';
   const delay = c.sqlDelay > 0 ? ` (SQL_Delay ${c.sqlDelay} s)` : '';
-  return `${name}: io=${c.ioRunning} sql=${c.sqlRunning ? 'yes' : 'no'} ${lag}${delay}`;
+  return `${name}: io=${c.ioRunning} sql=${c.sqlRunning ? 'yes' : 'no'} ${lag}${heartbeat}${delay}`;
 }

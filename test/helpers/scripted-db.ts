@@ -53,6 +53,7 @@ export function scriptedConnector(script: readonly Expectation[], connectError?:
     opened++;
     const session: Session = {
       usable: true,
+      threadId: 40 + opened,
       onLost() {},
       async query(sql, deadline) {
         ran.push({ sql, deadlineMs: deadline.totalMs });

@@ -17,7 +17,8 @@ import { connectMysql } from '../../src/db/mysql.js';
 import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import type { Server } from '../helpers/servers/server.js';
-import { startPair, type Pair } from '../helpers/servers/pair.js';
+import { startPair, waitForReplication, type Pair } from '../helpers/servers/pair.js';
+import { createHeartbeatTable, HEARTBEAT_TABLE } from '../helpers/servers/heartbeat.js';
 import { waitForThreads } from '../helpers/servers/replication.js';
 import { describeNeeding, describeWithMariadb } from '../helpers/suite.js';
 import { noFiles } from '../helpers/option-files.js';
@@ -30,6 +31,7 @@ const ALERTS = [
   'MysqlSlaveReplicationLag',
   'CheckMysqlVipHolderReadOnly',
   'CheckMysqlStandbyNotEligible',
+  'CheckMysqlHeartbeatLag',
   'CheckMysqlCheckerStale',
 ] as const;
 type AlertName = (typeof ALERTS)[number];
@@ -180,14 +182,15 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
 
   function configFor(n: Node): CheckConfig {
     const p = pair!;
-    const argv = ['--no-defaults', '-h', '127.0.0.1', '-P', String(n.server().port), '-u', p.check.user, '--vip', n.meta.vip!];
+    const argv = ['--no-defaults', '-h', '127.0.0.1', '-P', String(n.server().port), '-u', p.check.user, '--vip', n.meta.vip!, '--heartbeat-table', HEARTBEAT_TABLE];
     return buildCheckConfig({ argv: parseArgv(argv), env: { MYSQL_PWD: p.check.password }, fs: noFiles });
   }
 
-  /** Checks both nodes as their daemons would, and scrapes each daemon's registry. */
-  async function observe(): Promise<Scrape[]> {
+  /** Checks both nodes as their daemons would, and scrapes each daemon's registry; `beforeStandby` runs between the two. */
+  async function observe(beforeStandby?: () => Promise<void>): Promise<Scrape[]> {
     const scrapes: Scrape[] = [];
     for (const n of [a, b]) {
+      if (n === b) await beforeStandby?.();
       n.config ??= configFor(n);
       for (let i = 0; i < CHECKS_PER_OBSERVATION; i++) {
         const report = await runCheck(n.config, deps);
@@ -222,6 +225,7 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
     expect(local, `${FOREIGN_VIP} must not be on a local interface`).not.toContain(FOREIGN_VIP);
     dir = await makeTempDir();
     pair = await startPair();
+    await createHeartbeatTable(pair);
     a = node('db-a', HELD_VIP, () => pair!.a);
     b = node('db-b', FOREIGN_VIP, () => pair!.b);
   });
@@ -292,6 +296,48 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
       });
     } finally {
       await pair!.a.exec('SET GLOBAL read_only = OFF');
+    }
+  });
+
+  it("the standby applied its source's last heartbeat 120 s ago while Seconds_Behind_Master says 0: the heartbeat-lag rule fires, the public lag rule does not", async () => {
+    // What a silent partition shows: the writer's rows stop arriving, the IO thread stays Yes.
+    const ageRow = async () => {
+      await waitForReplication(pair!);
+      await pair!.b.exec(
+        'SET SESSION sql_log_bin=0',
+        `UPDATE ${HEARTBEAT_TABLE} SET ts = DATE_FORMAT(UTC_TIMESTAMP(6) - INTERVAL 120 SECOND, '%Y-%m-%dT%H:%i:%s.%f') WHERE server_id = 1`,
+        'SET SESSION sql_log_bin=1',
+      );
+    };
+    try {
+      const scrapes = await observe(ageRow);
+      expect(reasons(b)).toEqual(['lag']);
+      expect(b.state.lastReport?.verdict.reasons[0]?.message).toMatch(/by its source's heartbeat \(Seconds_Behind says 0 s\)/);
+      await expectMetricsLintClean(scrapes);
+      await expectRulesTest('heartbeat-lag', scrapes, 'live', {
+        CheckMysqlHeartbeatLag: [
+          {
+            exp_labels: { ...common(b), source: 'heartbeat', severity: 'critical' },
+            exp_annotations: {
+              summary: `MySQL heartbeat lag (target db-b, instance ${b.instance})`,
+              description: "The newest heartbeat of its source that db-b has applied is more than 30 s old beyond its configured SQL_Delay, whatever Seconds_Behind says: it is behind, or cut off from its source.",
+            },
+          },
+        ],
+        CheckMysqlStandbyNotEligible: [
+          {
+            exp_labels: { ...common(b), severity: 'warning' },
+            exp_annotations: {
+              summary: `Standby cannot take over (target db-b, instance ${b.instance})`,
+              description: 'db-b is not eligible to take over the VIP; last check: lag.',
+            },
+          },
+        ],
+      });
+    } finally {
+      // The writer's next heartbeat replicates over the aged row.
+      await runCheck(a.config!, deps);
+      await waitForReplication(pair!);
     }
   });
 

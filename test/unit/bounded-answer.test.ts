@@ -127,6 +127,7 @@ describe("the daemon's round trip cut short past a cap", () => {
     const statements = [SERVER_VARIABLES_SQL, 'SHOW ALL SLAVES STATUS'];
     const session: Session = {
       usable: false,
+      threadId: undefined,
       onLost: () => undefined,
       query: () => Promise.reject(new Error('the connection is closed')),
       queryBatch: () => Promise.reject(new OversizedAnswer('too-many-rows', `more than ${MAX_ROWS} rows in the answer to ${statements.join('; ')}`, [variablesRows('ON')])),

@@ -5,13 +5,12 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SERVER_VARIABLES_SQL } from '../../src/dialect/server-info.js';
-import { initialState } from '../../src/daemon/hysteresis.js';
-import { TargetMonitor } from '../../src/daemon/monitor.js';
 import type { TargetConfig } from '../../src/daemon/daemon-config.js';
 import { probeRuns } from '../../src/probes/registry.js';
 import { replication } from '../../src/probes/replication.js';
 import type { CheckReport } from '../../src/types/facts.js';
-import { SCRIPTED_SPEC, scriptedConnector, variablesRows, type Expectation } from '../helpers/scripted-db.js';
+import { SCRIPTED_SPEC, variablesRows, type Expectation } from '../helpers/scripted-db.js';
+import { scriptedMonitor } from '../helpers/scripted-monitor.js';
 import { allSlavesStatus, slaveStatus } from '../fixtures/replica-status/mariadb-10.11-recorded.js';
 
 const STANDBY: TargetConfig = { ...SCRIPTED_SPEC, name: 'standby', intervalMs: 1000, rise: 1, fall: 1, labels: {} };
@@ -23,32 +22,7 @@ const oneRoundTrip = (readOnly: 'ON' | 'OFF' = 'ON'): Expectation => ({ batch: [
 const syntaxError = { errno: 1064, message: "You have an error in your SQL syntax; check the manual near 'ALL SLAVES STATUS'" };
 
 /** A daemon watching one target over the scripted server; a check runs only when the test asks. */
-function daemonOver(script: readonly Expectation[]) {
-  const db = scriptedConnector(script);
-  let t = 0;
-  let checked: () => void = () => undefined;
-  const deps = {
-    connect: db.connect,
-    now: () => (t += 1),
-    wallClock: () => 1_800_000_000_000 + t,
-    networkInterfaces: () => ({}),
-    timers: { setTimeout: () => undefined, clearTimeout: () => undefined },
-  };
-  const monitor = new TargetMonitor(STANDBY, deps, initialState(0), () => checked());
-  async function check(): Promise<CheckReport> {
-    const done = new Promise<void>((resolve) => (checked = resolve));
-    monitor.checkNow();
-    await done;
-    await new Promise((resolve) => setImmediate(resolve)); // the monitor marks the check finished
-    return monitor.current.lastReport!;
-  }
-  async function checks(n: number): Promise<CheckReport[]> {
-    const reports: CheckReport[] = [];
-    for (let i = 0; i < n; i++) reports.push(await check());
-    return reports;
-  }
-  return { db, checks };
-}
+const daemonOver = (script: readonly Expectation[]) => scriptedMonitor(STANDBY, script);
 
 const probeNames = (r: CheckReport) => probeRuns(r.facts).map((p) => p.name);
 

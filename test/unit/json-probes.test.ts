@@ -20,7 +20,7 @@ describe('--json: per-probe results', () => {
       { sql: SERVER_VARIABLES_SQL, rows: variablesRows('OFF') },
       { sql: 'SHOW ALL SLAVES STATUS', rows: [] },
     ]);
-    expect(Object.keys(json)).toEqual(['healthy', 'role', 'target', 'reasons', 'warnings', 'checks', 'server', 'replication', 'vip', 'elapsedMs', 'probes']);
+    expect(Object.keys(json)).toEqual(['healthy', 'role', 'target', 'reasons', 'warnings', 'checks', 'server', 'replication', 'vip', 'elapsedMs', 'probes', 'heartbeat']);
     expect(json.probes).toEqual([
       { name: 'server_variables', ok: true, elapsedMs: 2 },
       { name: 'replication', ok: true, elapsedMs: 2 },

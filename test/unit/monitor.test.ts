@@ -25,6 +25,7 @@ function world() {
       get usable() {
         return usable;
       },
+      threadId: connects,
       onLost: (l) => listeners.push(l),
       async query(sql) {
         if (!usable) throw Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });

@@ -12,11 +12,17 @@ const chain = (plan: ProbePlan | undefined): string[][] => (plan ? [[...plan.sta
 const server = (flavor: ServerInfo['flavor'], version: string): ServerInfo => ({ version, versionComment: '', innodbVersion: '', flavor, serverId: 1, readOnly: true, superReadOnly: null });
 
 describe('probe registry', () => {
-  it('runs the server variables first, then replication, each with its own name and its own place in the facts', () => {
+  it('runs the server variables first, then replication, then the heartbeat read and, last, its write, each with its own name and its own place in the facts', () => {
     expect(PROBES.map((p) => [p.name, p.fact])).toEqual([
       ['server_variables', 'server'],
       ['replication', 'replication'],
+      ['heartbeat', 'heartbeat'],
+      ['heartbeat_write', 'heartbeatWrite'],
     ]);
+  });
+
+  it('only the heartbeat write writes', () => {
+    expect(PROBES.filter((p) => p.writes).map((p) => p.name)).toEqual(['heartbeat_write']);
   });
 
   it('the server variables need nothing found before them', () => {

@@ -100,15 +100,43 @@ function lookup<T>(table: Record<string, T>, key: string, column: string): T {
   return table[key]!;
 }
 
+/** The heartbeat column: what the writer's write or the standby's read of its source row gave. */
+const WRITE_REFUSALS: Record<string, string> = {
+  '1142': "INSERT command denied to user 'check'@'192.0.2.2' for table `hb`.`heartbeat`",
+  '1054': "Unknown column 'ts' in 'INSERT INTO'",
+  '1290': 'The MariaDB server is running with the --read-only option so it cannot execute this statement',
+};
+const READ_REFUSALS: Record<string, string> = {
+  '1142': "SELECT command denied to user 'check'@'192.0.2.2' for table `hb`.`heartbeat`",
+  '1146': "Table 'hb.heartbeat' doesn't exist",
+};
+
+function heartbeatFacts(cell: string): Pick<Facts, 'heartbeat' | 'heartbeatWrite'> {
+  const failed = (error: DbFailure) => ({ ok: false as const, error, elapsedMs: 1 });
+  let m: RegExpExecArray | null;
+  if (cell === '' || cell === 'not written (read-only)') return {};
+  if (cell === 'write commits') return { heartbeatWrite: { ok: true, value: { serverId: 2 }, elapsedMs: 1 } };
+  if ((m = /^write stalls: (.+)$/.exec(cell))) return { heartbeatWrite: failed(new DbFailure('timeout', `did not commit within 588 ms; the server says: ${m[1]}; killed (KILL QUERY)`)) };
+  if ((m = /^write refused: (\d+)$/.exec(cell))) return { heartbeatWrite: failed(classifyDriverError({ errno: Number(m[1]), message: lookup(WRITE_REFUSALS, m[1]!, 'heartbeat') }, 'query')) };
+  if ((m = /^read refused: (\d+)$/.exec(cell))) return { heartbeat: failed(classifyDriverError({ errno: Number(m[1]), message: lookup(READ_REFUSALS, m[1]!, 'heartbeat') }, 'query')) };
+  if (cell === 'read times out') return { heartbeat: failed(new DbFailure('timeout', 'no answer to SELECT server_id, TIMESTAMPDIFF(MICROSECOND, within the 800 ms deadline')) };
+  if (cell === 'row missing') return { heartbeat: { ok: true, value: [], elapsedMs: 1 } };
+  if ((m = /^row ([\d.]+) s old$/.exec(cell))) {
+    const age = Number(m[1]);
+    return { heartbeat: { ok: true, value: [{ serverId: 1, ageSeconds: age, storedSeconds: 1_800_000_000 - age, nowSeconds: 1_800_000_000 }], elapsedMs: 1 } };
+  }
+  throw new Error(`docs/verdict.md verdict table: unknown heartbeat cell '${cell}'`);
+}
+
 const PROMOTING = '(notify handler promoting)';
 const PAST_DEADLINE = '(judged past --timeout)';
 
-function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
+function caseFrom([, answers, readOnly, vip, replication, heartbeat, cell]: string[]) {
   const promoting = cell === PROMOTING;
   const late = cell === PAST_DEADLINE;
   const options = promoting || late ? '' : cell;
   const policy = buildCheckConfig({
-    argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : [])]),
+    argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : []), ...(heartbeat ? ['--heartbeat-table', 'hb.heartbeat'] : [])]),
     env: {},
     fs: noFiles,
   }).policy;
@@ -123,6 +151,7 @@ function caseFrom([, answers, readOnly, vip, replication, cell]: string[]) {
     connect: { ok: true, elapsedMs: 1 },
     server: { ok: true, value: server(readOnly === 'ON'), elapsedMs: 1 },
     replication: lookup(REPLICATION, replication!, 'replication'),
+    ...heartbeatFacts(heartbeat!),
     ...(promoting && { promoting: true }),
     ...(late && { pastDeadline: { deadlineMs: 800, elapsedMs: 2200 } }),
   };
@@ -133,9 +162,9 @@ describe('verdict table (docs/verdict.md)', () => {
   const rows = tableRows();
   it('has rows', () => expect(rows.length).toBeGreaterThan(20));
 
-  it.each(rows.map((r) => [`#${r[0]}: ${r.slice(1, 6).filter(Boolean).join(' / ')} -> ${r[7]} ${r[8]}`, r] as const))('%s', (_name, row) => {
+  it.each(rows.map((r) => [`#${r[0]}: ${r.slice(1, 7).filter(Boolean).join(' / ')} -> ${r[8]} ${r[9]}`, r] as const))('%s', (_name, row) => {
     const { facts, policy } = caseFrom(row);
-    const [, , , , , , role, verdict, code] = row;
+    const [, , , , , , , role, verdict, code] = row;
     const v = evaluate(facts, policy);
     expect(v.role).toBe(role);
     expect(v.healthy).toBe(verdict !== 'unhealthy');

@@ -108,13 +108,13 @@ export class PtHeartbeatUpdater {
  * `pt-heartbeat --check -D DB --utc --master-server-id N` against `server`: the lag in seconds it
  * prints (the age of master N's row). With --no-insert-heartbeat-row: by default a check that
  * finds no row for N INSERTs one stamped now and reports a lag of about 0 (measured); here it
- * throws with pt-heartbeat's message instead, and never writes.
+ * throws with pt-heartbeat's message instead, and never writes. `extra`: more options, e.g. --skew.
  */
-export async function ptHeartbeatCheck(server: HeartbeatServer, db: string, masterServerId: number, account: Credentials = ROOT): Promise<number> {
+export async function ptHeartbeatCheck(server: HeartbeatServer, db: string, masterServerId: number, account: Credentials = ROOT, extra: readonly string[] = []): Promise<number> {
   const dir = await makeTempDir();
   try {
     const defaults = writeDefaultsFile(dir, account);
-    const args = [`--defaults-file=${defaults}`, `--socket=${server.socket}`, '--check', '--no-insert-heartbeat-row', '-D', db, '--utc', '--master-server-id', String(masterServerId)];
+    const args = [`--defaults-file=${defaults}`, `--socket=${server.socket}`, '--check', '--no-insert-heartbeat-row', '-D', db, '--utc', '--master-server-id', String(masterServerId), ...extra];
     const { stdout } = await run(ptHeartbeat(), args, { timeout: CHECK_TIMEOUT_MS, killSignal: 'SIGKILL' });
     const lag = Number(stdout.trim());
     if (stdout.trim() === '' || !Number.isFinite(lag)) throw new Error(`pt-heartbeat --check printed no lag: ${JSON.stringify(stdout)}`);
