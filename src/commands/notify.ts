@@ -24,7 +24,8 @@ export const notify = {
   usage: 'check-mysql notify [connection options] --vip ADDRESS [options] TYPE NAME STATE [PRIORITY]',
   description: `keepalived notify handler (keepalived appends TYPE NAME STATE PRIORITY). MASTER: wait for the SQL
 thread to apply the relay log, then read_only=OFF; it needs --vip and the lock. BACKUP/FAULT/STOP:
-read-only at once, with no lock. A notification that no longer matches who holds --vip is ignored
+read-only at once, with no lock, ending the client writes that stall it (a full disk, a semi-sync
+ACK wait, a row lock). A notification that no longer matches who holds --vip is ignored
 (keepalived may run them out of order).
 Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
   positionals: { min: 3, max: 4, name: "keepalived's TYPE NAME STATE [PRIORITY]" },
@@ -69,7 +70,7 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
       const outcome = await runNotify(spec, event, deps);
       const message = `${event.type} ${event.name} -> ${event.state}: ${outcome.message}`;
       const ms = Math.round(deps.now() - t0);
-      await logEvent(level(outcome), { ...fields, action: outcome.action, before: outcome.before, after: outcome.after, waited: outcome.waited, killed: outcome.killed, ms }, message, targets, deps);
+      await logEvent(level(outcome), { ...fields, action: outcome.action, before: outcome.before, after: outcome.after, waited: outcome.waited, killed: outcome.killed, ended: outcome.ended, ms }, message, targets, deps);
       io.stdout(`${message} (${ms} ms)\n`);
       return outcome.ok ? EXIT.OK : EXIT.FAILED;
     } finally {

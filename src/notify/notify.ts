@@ -11,7 +11,9 @@ import { holdsAddress } from '../vip.js';
 import { catchUpWaits, serverWaitSeconds } from './catch-up.js';
 import { wantedRole, type NotifyEvent } from './event.js';
 import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
+import { setReadOnlyFenced } from './fence.js';
 import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql } from './read-only.js';
+import { describeWrite, type KillKind, type WriteInFlight } from './writes-in-flight.js';
 
 export interface NotifyPolicy {
   readonly catchUpTimeoutS: number;
@@ -33,6 +35,16 @@ export interface NotifyOutcome {
   readonly after?: string;
   readonly waited?: readonly { channel: string; target: string; outcome: string; ms: number }[];
   readonly killed?: number;
+  /** Stalled writes ended so that read_only could be set. */
+  readonly ended?: readonly EndedWrite[];
+}
+
+/** A write that held up read_only = ON, and how it was ended. */
+export interface EndedWrite {
+  readonly id: number;
+  readonly user: string;
+  readonly state: string;
+  readonly kill: KillKind;
 }
 
 /**
@@ -134,17 +146,29 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   return { ok: isWritable(after), action: 'promoted', message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}`, before: readOnlyText(before), after: readOnlyText(after), waited };
 }
 
+/**
+ * Read-only, even while a write is stalled (fence.ts): the writes that hold the SET up are
+ * ended first, whatever --kill-connections says, since no other way stops a commit stuck on a
+ * full disk from landing once the VIP has left. --kill-connections then ends the other client
+ * connections (those whose stalled query was ended included), after read_only is set.
+ */
 async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
+  const budget = deadlineAfter(spec.timeoutMs, deps.now);
+  const keep = new Set([...spec.notify.keepUsers, spec.connection.user]);
   const before = await readServer(session, spec, deps);
   let after = before;
   const sql = demoteSql(before);
+  let ended: readonly WriteInFlight[] = [];
   if (sql) {
-    await session.query(sql, deadlineAfter(spec.timeoutMs, deps.now));
+    const fenced = await setReadOnlyFenced(session, sql, before.flavor, keep, budget, deps.now);
+    ended = fenced.ended;
     after = await readServer(session, spec, deps);
+    if (!fenced.ok) {
+      return { ok: false, action: 'failed', message: `not demoted: ${fenced.problem}${endedText(ended)}`, before: readOnlyText(before), after: readOnlyText(after), ended: ended.map(endedField) };
+    }
   }
   let killed = 0;
   if (spec.notify.killConnections) {
-    const keep = new Set([...spec.notify.keepUsers, spec.connection.user]);
     const rows = await session.query(CONNECTIONS_SQL, deadlineAfter(spec.timeoutMs, deps.now));
     for (const id of clientsToKill(rows, keep)) {
       try {
@@ -158,5 +182,18 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
   }
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
   const action = sql ? 'demoted' : 'already-read-only';
-  return { ok: !isWritable(after), action, message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${readOnlyText(before)} -> ${readOnlyText(after)}${kills}`, before: readOnlyText(before), after: readOnlyText(after), killed };
+  return {
+    ok: !isWritable(after),
+    action,
+    message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${readOnlyText(before)} -> ${readOnlyText(after)}${endedText(ended)}${kills}`,
+    before: readOnlyText(before),
+    after: readOnlyText(after),
+    killed,
+    ...(ended.length > 0 && { ended: ended.map(endedField) }),
+  };
 }
+
+const endedText = (ended: readonly WriteInFlight[]): string =>
+  ended.length === 0 ? '' : `; ended ${ended.length} stalled write(s) holding it up: ${ended.map((w) => `KILL ${w.kill} ${describeWrite(w)}`).join(', ')}`;
+
+const endedField = (w: WriteInFlight): EndedWrite => ({ id: w.id, user: w.user, state: w.state, kill: w.kill });

@@ -1,5 +1,6 @@
 import type { Row } from '../types/row.js';
 import type { ServerInfo } from '../types/server.js';
+import { threadOf, whyNotClient } from './processlist.js';
 
 /** Writable: read_only=OFF also clears super_read_only on MySQL. */
 export const PROMOTE_SQL = 'SET GLOBAL read_only = OFF';
@@ -17,18 +18,10 @@ export function demoteSql(server: ServerInfo): string | null {
 
 export const CONNECTIONS_SQL = 'SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()';
 
-/** Replication to and from the peer, and the server's own threads, are never clients. */
-const NOT_CLIENTS = new Set(['Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker', 'Connect']);
-const SYSTEM_USERS = new Set(['system user', 'event_scheduler', 'unauthenticated user']);
-
 /** The client connections to end after demotion, so writes through stale connections stop. */
 export function clientsToKill(rows: readonly Row[], keepUsers: ReadonlySet<string>): number[] {
   return rows
-    .filter((r) => {
-      const user = String(r.USER ?? r.User ?? '');
-      const command = String(r.COMMAND ?? r.Command ?? '');
-      return !NOT_CLIENTS.has(command) && !SYSTEM_USERS.has(user) && !keepUsers.has(user);
-    })
-    .map((r) => Number(r.ID ?? r.Id))
-    .filter((id) => Number.isInteger(id) && id > 0);
+    .map(threadOf)
+    .filter((t) => whyNotClient(t, keepUsers) === undefined && !Number.isNaN(t.id))
+    .map((t) => t.id);
 }

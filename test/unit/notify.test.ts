@@ -35,6 +35,9 @@ import * as mysqlProcesslist from '../fixtures/processlist/mysql-8.4-manual.js';
 const VIP = '192.0.2.10';
 const TIMEOUT_MS = 5000;
 const CONNECTIONS_SQL = 'SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()';
+/** Demotion's SET as sent, bounded on the server by a fifth of the 5 s deadline (notify/fence.ts). */
+const MARIADB_DEMOTE = 'SET STATEMENT max_statement_time=1.000 FOR SET GLOBAL read_only = ON';
+const MYSQL_BOUND = 'SET SESSION lock_wait_timeout = 1';
 
 /** A server's flavour: its version string, and whether it has super_read_only (MySQL). */
 interface Server {
@@ -231,7 +234,7 @@ describe('notify MASTER: catch up on every channel, then read_only=OFF', () => {
       { sql: 'SHOW ALL SLAVES STATUS', rows: [] },
       { sql: 'SET GLOBAL read_only = OFF' },
       vars(MARIADB, false),
-      { sql: 'SET GLOBAL read_only = ON' },
+      { sql: MARIADB_DEMOTE },
       vars(MARIADB, true),
     ], { vip: [true, true, false] });
     expect(outcome).toMatchObject({
@@ -241,7 +244,7 @@ describe('notify MASTER: catch up on every channel, then read_only=OFF', () => {
       before: 'read_only=ON',
       after: 'read_only=ON',
     });
-    expect(db.statements().filter((q) => q.startsWith('SET'))).toEqual(['SET GLOBAL read_only = OFF', 'SET GLOBAL read_only = ON']);
+    expect(db.statements().filter((q) => q.startsWith('SET'))).toEqual(['SET GLOBAL read_only = OFF', MARIADB_DEMOTE]);
   });
 
   it('demoting again ends client connections too, with --kill-connections (MySQL: super_read_only)', async () => {
@@ -250,6 +253,7 @@ describe('notify MASTER: catch up on every channel, then read_only=OFF', () => {
       { sql: 'SHOW REPLICA STATUS', rows: [] },
       { sql: 'SET GLOBAL read_only = OFF' },
       vars(MYSQL_84, false),
+      { sql: MYSQL_BOUND },
       { sql: 'SET GLOBAL super_read_only = ON' },
       vars(MYSQL_84, true),
       { sql: CONNECTIONS_SQL, rows: [{ ID: 7, USER: 'app', COMMAND: 'Query' }] },
@@ -333,15 +337,17 @@ interface DemoteCase {
   readonly state: NotifyState;
   readonly server: Server;
   readonly before: readonly [readOnly: boolean, superReadOnly?: boolean];
-  readonly sql?: string;
+  /** The statements that set it, in order; absent when there is nothing to set. */
+  readonly sets?: readonly string[];
   readonly message: string;
 }
+const MYSQL_DEMOTE = [MYSQL_BOUND, 'SET GLOBAL super_read_only = ON'];
 const DEMOTIONS: readonly DemoteCase[] = [
-  { name: 'MariaDB writer on BACKUP: read_only = ON', state: 'BACKUP', server: MARIADB, before: [false], sql: 'SET GLOBAL read_only = ON', message: 'demoted: read_only=OFF -> read_only=ON' },
-  { name: 'MariaDB writer on FAULT: read_only = ON', state: 'FAULT', server: MARIADB, before: [false], sql: 'SET GLOBAL read_only = ON', message: 'demoted: read_only=OFF -> read_only=ON' },
-  { name: 'MySQL 8.0 writer on FAULT: super_read_only = ON (implies read_only)', state: 'FAULT', server: MYSQL_80, before: [false], sql: 'SET GLOBAL super_read_only = ON', message: 'demoted: read_only=OFF super_read_only=OFF -> read_only=ON super_read_only=ON' },
-  { name: 'MySQL 5.7 writer on STOP: super_read_only = ON', state: 'STOP', server: MYSQL_57, before: [false], sql: 'SET GLOBAL super_read_only = ON', message: 'demoted: read_only=OFF super_read_only=OFF -> read_only=ON super_read_only=ON' },
-  { name: 'MySQL with read_only only: super_read_only = ON still, so SUPER users stop writing too', state: 'BACKUP', server: MYSQL_84, before: [true, false], sql: 'SET GLOBAL super_read_only = ON', message: 'demoted: read_only=ON super_read_only=OFF -> read_only=ON super_read_only=ON' },
+  { name: 'MariaDB writer on BACKUP: read_only = ON', state: 'BACKUP', server: MARIADB, before: [false], sets: [MARIADB_DEMOTE], message: 'demoted: read_only=OFF -> read_only=ON' },
+  { name: 'MariaDB writer on FAULT: read_only = ON', state: 'FAULT', server: MARIADB, before: [false], sets: [MARIADB_DEMOTE], message: 'demoted: read_only=OFF -> read_only=ON' },
+  { name: 'MySQL 8.0 writer on FAULT: super_read_only = ON (implies read_only)', state: 'FAULT', server: MYSQL_80, before: [false], sets: MYSQL_DEMOTE, message: 'demoted: read_only=OFF super_read_only=OFF -> read_only=ON super_read_only=ON' },
+  { name: 'MySQL 5.7 writer on STOP: super_read_only = ON', state: 'STOP', server: MYSQL_57, before: [false], sets: MYSQL_DEMOTE, message: 'demoted: read_only=OFF super_read_only=OFF -> read_only=ON super_read_only=ON' },
+  { name: 'MySQL with read_only only: super_read_only = ON still, so SUPER users stop writing too', state: 'BACKUP', server: MYSQL_84, before: [true, false], sets: MYSQL_DEMOTE, message: 'demoted: read_only=ON super_read_only=OFF -> read_only=ON super_read_only=ON' },
   { name: 'MariaDB already read-only: nothing to set', state: 'BACKUP', server: MARIADB, before: [true], message: 'already read-only: read_only=ON -> read_only=ON' },
   { name: 'MySQL already super_read_only: nothing to set', state: 'STOP', server: MYSQL_80, before: [true, true], message: 'already read-only: read_only=ON super_read_only=ON -> read_only=ON super_read_only=ON' },
 ];
@@ -349,15 +355,16 @@ const DEMOTIONS: readonly DemoteCase[] = [
 describe('notify BACKUP, FAULT, STOP: read-only', () => {
   it.each(DEMOTIONS)('$name', async (c) => {
     const [readOnly, superReadOnly = readOnly] = c.before;
-    const script: Expectation[] = [vars(c.server, readOnly, superReadOnly), ...(c.sql ? [{ sql: c.sql }, vars(c.server, true)] : [])];
+    const script: Expectation[] = [vars(c.server, readOnly, superReadOnly), ...(c.sets ? [...c.sets.map((sql) => ({ sql })), vars(c.server, true)] : [])];
     const { outcome } = await run(c.state, script, { vip: [false] });
-    expect(outcome).toMatchObject({ ok: true, action: c.sql ? 'demoted' : 'already-read-only', message: c.message, killed: 0 });
+    expect(outcome).toMatchObject({ ok: true, action: c.sets ? 'demoted' : 'already-read-only', message: c.message, killed: 0 });
+    expect(outcome.ended).toBeUndefined();
   });
 
   it('a refused SET GLOBAL read_only = ON is a failure', async () => {
     const { outcome } = await run('FAULT', [
       vars(MARIADB, false),
-      { sql: 'SET GLOBAL read_only = ON', error: { errno: 1227, message: 'Access denied; you need (at least one of) the SUPER, READ_ONLY ADMIN privilege(s) for this operation' } },
+      { sql: MARIADB_DEMOTE, error: { errno: 1227, message: 'Access denied; you need (at least one of) the SUPER, READ_ONLY ADMIN privilege(s) for this operation' } },
     ]);
     expect(outcome).toMatchObject({ ok: false, action: 'failed', message: 'Access denied; you need (at least one of) the SUPER, READ_ONLY ADMIN privilege(s) for this operation (errno 1227)' });
   });
@@ -368,7 +375,7 @@ describe('notify --kill-connections: clients only, never replication, system thr
 
   it('MariaDB (recorded processlist): kills the app connections, keeps root, replication and the event scheduler', async () => {
     const rows = [...mariadbProcesslist.replica, ...mariadbProcesslist.source, { ID: 31, USER: 'notify', COMMAND: 'Sleep' }];
-    const { outcome } = await run('BACKUP', [vars(MARIADB, false), { sql: 'SET GLOBAL read_only = ON' }, vars(MARIADB, true), { sql: CONNECTIONS_SQL, rows }, ...kills(24, 21)], {
+    const { outcome } = await run('BACKUP', [vars(MARIADB, false), { sql: MARIADB_DEMOTE }, vars(MARIADB, true), { sql: CONNECTIONS_SQL, rows }, ...kills(24, 21)], {
       notify: { killConnections: true },
     });
     expect(outcome).toMatchObject({ ok: true, action: 'demoted', killed: 2, message: 'demoted: read_only=OFF -> read_only=ON; killed 2 client connection(s)' });
@@ -394,7 +401,7 @@ describe('notify --kill-connections: clients only, never replication, system thr
   it('any other KILL error fails the run, after read-only is already set', async () => {
     const { outcome } = await run('BACKUP', [
       vars(MARIADB, false),
-      { sql: 'SET GLOBAL read_only = ON' },
+      { sql: MARIADB_DEMOTE },
       vars(MARIADB, true),
       { sql: CONNECTIONS_SQL, rows: mariadbProcesslist.replica },
       { sql: 'KILL CONNECTION 24', error: { errno: 1095, message: 'You are not owner of thread 24' } },
@@ -403,7 +410,7 @@ describe('notify --kill-connections: clients only, never replication, system thr
   });
 
   it('without --kill-connections the processlist is not even read', async () => {
-    const { outcome } = await run('BACKUP', [vars(MARIADB, false), { sql: 'SET GLOBAL read_only = ON' }, vars(MARIADB, true)]);
+    const { outcome } = await run('BACKUP', [vars(MARIADB, false), { sql: MARIADB_DEMOTE }, vars(MARIADB, true)]);
     expect(outcome.message).toBe('demoted: read_only=OFF -> read_only=ON');
   });
 });
