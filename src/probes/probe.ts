@@ -25,6 +25,10 @@ export interface StallSeen {
   readonly gone?: true;
   /** KILL QUERY was accepted. */
   readonly killed?: true;
+  /** Not killed: a commit waiting for a semi-sync ACK, left to the server's timeout (src/probes/write-runner.ts isAckWait). */
+  readonly leftWaiting?: true;
+  /** Killed although it waited for an ACK: this earlier thread waits out the semi-sync timeout. */
+  readonly earlierAckWait?: number;
   /** Why the state could not be read or the kill failed. */
   readonly error?: string;
 }

@@ -37,6 +37,20 @@ const SERVER_BOUND: Readonly<Record<number, string>> = {
 export const processlistState = (threadId: number): string => `SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ${threadId}`;
 export const killQuery = (threadId: number): string => `KILL QUERY ${threadId}`;
 
+/**
+ * A commit waiting for a semi-sync replica's ACK (MySQL says "replica" from 8.0.26). It has
+ * committed (AFTER_COMMIT, MariaDB's default) or will (AFTER_SYNC): a kill takes nothing back and
+ * only ends the wait, and a wait ended so never reaches rpl_semi_sync_master_timeout, the
+ * server's fallback to async (max_statement_time does not end it). Killed every check, it kept
+ * MariaDB 10.11 semi-sync ON and the writer write-stalled for as long as the replica sent no ACK
+ * and no application commit waited the timeout out (test/integration/detect-semi-sync.test.ts).
+ * So one such write is left to the server: ours, unless an earlier thread already waits.
+ */
+export const isAckWait = (state: string): boolean => /^Waiting for semi-sync ACK from (slave|replica)$/.test(state);
+/** An earlier thread (a lower id) waiting for an ACK: its timeout will come first. Without PROCESS a user sees only its own. */
+export const earlierAckWait = (threadId: number): string =>
+  `SELECT ID FROM information_schema.PROCESSLIST WHERE ID < ${threadId} AND STATE LIKE 'Waiting for semi-sync ACK from %' ORDER BY ID LIMIT 1`;
+
 /** The processlist STATE of a row, bounded like all server text; '' when the server shows none. */
 export const stateOf = (row: Row | undefined): string => keepText(typeof row?.STATE === 'string' ? row.STATE : '', TEXT_LIMITS.label).text;
 
@@ -74,14 +88,18 @@ async function previousWrite(session: Session, threadId: number, deadline: Deadl
   const [row] = await session.query(processlistState(threadId), deadline);
   if (!row) return undefined;
   const state = stateOf(row);
+  if (isAckWait(state)) return new DbFailure('timeout', `was not sent: the previous one (thread ${threadId}) is still on the server, saying: ${state}; ${LEFT_TO_SEMI_SYNC}`);
   await session.query(killQuery(threadId), deadline).catch(() => undefined);
   return new DbFailure('timeout', `was not sent: the previous one (thread ${threadId}) is still on the server${state ? `, saying: ${state}` : ''}; killed again`);
 }
 
+const LEFT_TO_SEMI_SYNC = "left to the server's rpl_semi_sync_master_timeout (it has committed; a kill would keep the server from falling back to async)";
+
 function whatItWaitsFor(seen: StallSeen | undefined): string {
   if (!seen) return 'what it waits for was not read';
   if (seen.gone) return 'it had ended when we looked';
-  const killed = seen.killed ? '; killed (KILL QUERY)' : seen.error ? `; not killed: ${seen.error}` : '';
+  const earlier = seen.earlierAckWait !== undefined ? `, thread ${seen.earlierAckWait} waits out the semi-sync timeout` : '';
+  const killed = seen.killed ? `; killed (KILL QUERY)${earlier}` : seen.leftWaiting ? `; ${LEFT_TO_SEMI_SYNC}` : seen.error ? `; not killed: ${seen.error}` : '';
   if (seen.state !== undefined) return `the server says: ${seen.state || '(no state)'}${killed}`;
   return `what it waits for could not be read: ${seen.error ?? 'no answer'}`;
 }

@@ -86,4 +86,33 @@ describe('daemon: the heartbeat', () => {
     ]);
     expect([written.verdict.healthy, plain.verdict.healthy]).toEqual([true, true]);
   });
+
+  it("a previous write still waiting for a semi-sync ACK is not killed: no other is sent until the server's timeout has released it", async () => {
+    const reads: Expectation = { batch: [SERVER_VARIABLES_SQL, ALL_SLAVES], results: [variablesRows('OFF'), []] };
+    const ack = [{ STATE: 'Waiting for semi-sync ACK from slave' }];
+    const { db, check } = daemonOver([
+      { sql: SERVER_VARIABLES_SQL, rows: variablesRows('OFF') },
+      { sql: ALL_SLAVES, rows: [] },
+      { sql: WRITE, error: { code: 'ETIMEDOUT', message: 'no answer' } },
+      // The side connection finds it waiting for an ACK, and no earlier thread waiting: left to the server.
+      { sql: STATE_OF_41, rows: ack },
+      { sql: "SELECT ID FROM information_schema.PROCESSLIST WHERE ID < 41 AND STATE LIKE 'Waiting for semi-sync ACK from %' ORDER BY ID LIMIT 1", rows: [] },
+      // Next check: still waiting; neither killed nor joined by another write.
+      reads,
+      { sql: STATE_OF_41, rows: ack },
+      // The semi-sync timeout released it: the write goes again, asynchronously.
+      reads,
+      { sql: STATE_OF_41, rows: [] },
+      { sql: WRITE, rows: [] },
+    ]);
+    const stalled = await check();
+    const waiting = await check();
+    const written = await check();
+    db.expectationsMet();
+    expect(reasonsOf(stalled)).toEqual([expect.stringMatching(/^write-stalled: .* did not commit within \d+ ms; the server says: Waiting for semi-sync ACK from slave; left to the server's rpl_semi_sync_master_timeout/)]);
+    expect(reasonsOf(waiting)).toEqual([
+      "write-stalled: the heartbeat write to `hb`.`heartbeat` was not sent: the previous one (thread 41) is still on the server, saying: Waiting for semi-sync ACK from slave; left to the server's rpl_semi_sync_master_timeout (it has committed; a kill would keep the server from falling back to async)",
+    ]);
+    expect(written.verdict.healthy).toBe(true);
+  });
 });

@@ -152,6 +152,34 @@ describe('the one-shot check with --heartbeat-table', () => {
     expect(reasons).toEqual([expect.stringMatching(/^write-stalled: the heartbeat write to `hb`.`heartbeat` did not commit within \d+ ms; what it waits for could not be read: no answer$/)]);
   });
 
+  it.each([
+    ['MariaDB and MySQL before 8.0.26', 'Waiting for semi-sync ACK from slave'],
+    ['MySQL 8.0.26 and later', 'Waiting for semi-sync ACK from replica'],
+  ])('a write waiting for a semi-sync ACK (%s), with no earlier one waiting, is write-stalled and left to the server\'s timeout, not killed', async (_flavor, state) => {
+    const { reasons } = await oneShot([
+      ...writerReads,
+      { sql: MARIADB_WRITE, error: { code: 'ETIMEDOUT', message: 'no answer' }, takesMs: 588 },
+      { sql: 'SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = 41', rows: [{ STATE: state }] },
+      { sql: "SELECT ID FROM information_schema.PROCESSLIST WHERE ID < 41 AND STATE LIKE 'Waiting for semi-sync ACK from %' ORDER BY ID LIMIT 1", rows: [] },
+    ]);
+    expect(reasons).toEqual([
+      `write-stalled: the heartbeat write to \`hb\`.\`heartbeat\` did not commit within 590 ms; the server says: ${state}; left to the server's rpl_semi_sync_master_timeout (it has committed; a kill would keep the server from falling back to async)`,
+    ]);
+  });
+
+  it('a write waiting for a semi-sync ACK behind an earlier one is killed: one waits out the timeout, no more pile up', async () => {
+    const { reasons } = await oneShot([
+      ...writerReads,
+      { sql: MARIADB_WRITE, error: { code: 'ETIMEDOUT', message: 'no answer' }, takesMs: 588 },
+      { sql: 'SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = 41', rows: [{ STATE: 'Waiting for semi-sync ACK from slave' }] },
+      { sql: "SELECT ID FROM information_schema.PROCESSLIST WHERE ID < 41 AND STATE LIKE 'Waiting for semi-sync ACK from %' ORDER BY ID LIMIT 1", rows: [{ ID: 17 }] },
+      { sql: 'KILL QUERY 41', rows: [] },
+    ]);
+    expect(reasons).toEqual([
+      'write-stalled: the heartbeat write to `hb`.`heartbeat` did not commit within 590 ms; the server says: Waiting for semi-sync ACK from slave; killed (KILL QUERY), thread 17 waits out the semi-sync timeout',
+    ]);
+  });
+
   it('a write the server ended at the bound we set (1969) is write-stalled too', async () => {
     const { reasons } = await oneShot([...writerReads, { sql: MARIADB_WRITE, error: { errno: 1969, message: 'Query execution was interrupted (max_statement_time exceeded)' } }]);
     expect(reasons).toEqual([

@@ -13,6 +13,8 @@ export interface CheckJson {
   checks: { name: string; ok: boolean; detail: string }[];
   replication: unknown[];
   elapsedMs: number;
+  /** Each probe that ran, with its duration. */
+  probes?: { name: string; ok: boolean; elapsedMs: number; error?: string }[];
   /** --heartbeat-table on a standby: its sources' rows, aged by its clock. */
   heartbeat?: { serverId: number; ageSeconds: number | null; nowSeconds: number }[] | null;
 }

@@ -4,13 +4,23 @@
 // partition, a semi-sync writer without ACKs), which need the network and the servers but no
 // VRRP. One per process at a time: the namespace names are per pid.
 import { createBridge, e2eNetnsName, type NetnsRole } from '../netns/bridge.js';
-import { removeNetns } from '../netns/namespace.js';
+import { findIp, removeNetns } from '../netns/namespace.js';
+import { nftMissing } from '../netns/partition.js';
+import { findBinaries } from './binaries.js';
 import { newCredentials } from './credentials.js';
 import type { NsServer, SemiSync } from './ns-server.js';
 import { startNsPair, type NsPairUsers } from './ns-pair.js';
 
 /** TEST-NET-1 (RFC 5737) only, inside our own namespaces. */
 export const BRIDGED_ADDRESSES = { a: '192.0.2.21', b: '192.0.2.22', client: '192.0.2.60' } as const;
+
+/** Why a bridged pair and a partition of it cannot be made here (MariaDB, ip, root and nft), or undefined. */
+export function bridgedPairMissing(): string | undefined {
+  const mariadb = findBinaries();
+  if (typeof mariadb === 'string') return mariadb;
+  if (!findIp()) return 'ip not found (apt-get install iproute2)';
+  return nftMissing();
+}
 
 export interface BridgedPair {
   names: Record<NetnsRole, string>;
