@@ -92,6 +92,14 @@ describeNeeding(opensslMissing(), 'an impostor on the port never gets the passwo
     expect(leaked(fake)).toBe(false);
   });
 
+  it('REQUIRED against a server that offers no TLS fails at its greeting, before a credential is sent', async () => {
+    const { run, fake } = await check(['--ssl-mode', 'REQUIRED']);
+    expect(run.json?.reasons.map(codeOf), describeRun(run)).toEqual(['tls-unavailable']);
+    expect(run.json?.reasons[0]).toMatch(/the server does not offer TLS, and --ssl-mode REQUIRED requires it/);
+    expect(fake.steps).toEqual(['greeting']);
+    expect(fake.received().length).toBe(0);
+  });
+
   it('the notify handler withholds it too', async () => {
     const fake = (impostor = await startImpostor());
     const run = await runCheck(['notify', '--no-defaults', '--no-syslog', '-h', '127.0.0.1', '-P', String(fake.port), '-u', 'check', '--timeout', '2', 'INSTANCE', 'VI_1', 'BACKUP', '100'], { password: PASSWORD });
