@@ -100,6 +100,13 @@ describeNeeding(opensslMissing(), 'an impostor on the port never gets the passwo
     expect(fake.received().length).toBe(0);
   });
 
+  it('a handshake that never ends after TLS is cut at the handshake cap, as over plain TCP', async () => {
+    impostor = await startImpostor({ tls: { cert: certs.text(certs.impostor.cert), key: certs.text(certs.impostor.key) }, flood: true });
+    const run = await runCheck([...tcp(impostor.port), '--ssl-mode', 'REQUIRED'], { password: PASSWORD });
+    expect(run.json?.reasons.map(codeOf), describeRun(run)).toEqual(['oversized']);
+    expect(run.wallMs, describeRun(run)).toBeLessThan(2_000);
+  });
+
   it('the notify handler withholds it too', async () => {
     const fake = (impostor = await startImpostor());
     const run = await runCheck(['notify', '--no-defaults', '--no-syslog', '-h', '127.0.0.1', '-P', String(fake.port), '-u', 'check', '--timeout', '2', 'INSTANCE', 'VI_1', 'BACKUP', '100'], { password: PASSWORD });

@@ -22,6 +22,8 @@ const CAPS = {
 export interface ImpostorOptions {
   /** Offer TLS with this certificate and key (PEM); the fake then reads the client through TLS. */
   readonly tls?: { cert: string; key: string };
+  /** Answer the login with an endless stream of 16 MB packets instead (a handshake that never ends). */
+  readonly flood?: boolean;
 }
 
 export interface Impostor {
@@ -109,6 +111,17 @@ export async function startImpostor(options: ImpostorOptions = {}): Promise<Impo
       if (last === 'greeting' && options.tls && payload.length === 32 && (payload.readUInt32LE(0) & CAPS.SSL) !== 0) {
         steps.push('tls');
         return 'stop';
+      }
+      if ((last === 'greeting' || last === 'tls') && options.flood) {
+        steps.push('flood');
+        const junk = Buffer.alloc(1 << 20, 0x41);
+        const header = Buffer.from([0xff, 0xff, 0xff, (seq + 1) & 0xff]);
+        const pump = () => {
+          while (!socket.destroyed && out.write(Buffer.concat([header, junk])) !== false);
+          if (!socket.destroyed) (out as Socket).once('drain', pump);
+        };
+        pump();
+        return;
       }
       if (last === 'greeting' || last === 'tls') {
         steps.push('response');
