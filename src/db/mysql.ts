@@ -12,7 +12,7 @@ import { DbFailure, OversizedAnswer } from '../types/failure.js';
 import { meterBytes, readAnswer, type AnswerSource } from './bounded-answer.js';
 import { MAX_HANDSHAKE_BYTES } from '../limits.js';
 import { driverTlsOptions, explainConnectFailure, prepareTls } from './tls-options.js';
-import type { Upgradable } from './tls-upgrade.js';
+import { tlsVersionOf, type Upgradable } from './tls-upgrade.js';
 
 /**
  * mysql2's destroy() only half-closes (stream.end()): against a hung (SIGSTOPped) mysqld the FIN is
@@ -139,11 +139,13 @@ function session(conn: Connection, batching: boolean): Session {
     }
   }
   const threadId = typeof conn.threadId === 'number' ? conn.threadId : undefined;
+  const tls = tlsVersionOf(upgradable(conn));
   return {
     get usable() {
       return usable;
     },
     threadId,
+    ...(tls && { tls }),
     onLost(listener) {
       lostListeners.push(listener);
     },

@@ -28,6 +28,10 @@ export interface Upgradable {
   emit(event: string): boolean;
 }
 
+/** 'TLSv1.3' when the connection went over TLS, else undefined. */
+export const tlsVersionOf = (conn: Pick<Upgradable, 'stream'>): string | undefined =>
+  (conn.stream as Partial<Pick<TLSSocket, 'getProtocol'>>).getProtocol?.() ?? undefined;
+
 /** CLIENT_SSL in the greeting's capability flags: the server offers TLS. */
 const CLIENT_SSL = 0x800;
 export const offersTls = (conn: Pick<Upgradable, 'serverCapabilityFlags'>): boolean => (conn.serverCapabilityFlags & CLIENT_SSL) !== 0;

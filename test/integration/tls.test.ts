@@ -54,6 +54,11 @@ describeNeeding(tlsServerMissing(), 'TLS against a real mariadbd with require_se
       expectReason(await over('127.0.0.1', 'check', typeof flags === 'function' ? flags() : flags), code);
     });
 
+    it('a check says when it went over TLS, and which version', async () => {
+      const run = await over('127.0.0.1', 'check', ['--tls-version', 'TLSv1.2']);
+      expect(run.json?.checks[0]?.detail, describeRun(run)).toMatch(/^connected to 127\.0\.0\.1:\d+ over TLSv1\.2 in \d+ ms$/);
+    });
+
     it('DISABLED is refused with 1045, and the reason points at TLS', async () => {
       const run = await over('127.0.0.1', 'check', ['--ssl-mode', 'DISABLED']);
       expectReason(run, 'access-denied');
