@@ -52,6 +52,10 @@ const usedTls = (conn: Upgradable, cfg: ConnectionConfig): boolean => cfg.tls !=
  */
 export function explainConnectFailure(failure: DbFailure, conn: Upgradable, cfg: ConnectionConfig): DbFailure {
   const mode = cfg.tls?.mode ?? 'DISABLED';
+  if (failure.failure === 'password-withheld' && /mysql_clear_password/.test(failure.message)) {
+    // mysql2's own refusal speaks of its options; ours says what happened.
+    return new DbFailure('password-withheld', 'the server asks for the password in clear text (mysql_clear_password: PAM, LDAP): check-mysql never sends it so');
+  }
   if (failure.failure === 'tls-unavailable') {
     return new DbFailure('tls-unavailable', `the server does not offer TLS, and --ssl-mode ${mode} requires it`);
   }

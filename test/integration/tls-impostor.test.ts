@@ -107,6 +107,17 @@ describeNeeding(opensslMissing(), 'an impostor on the port never gets the passwo
     expect(run.wallMs, describeRun(run)).toBeLessThan(2_000);
   });
 
+  it.each([
+    ['sha256_password', 'sha256_password'],
+    ['a clear-text plugin (mysql_clear_password)', 'mysql_clear_password'],
+  ] as const)('a server switching to %s gets nothing either', async (_name, plugin) => {
+    impostor = await startImpostor({ switchTo: plugin });
+    const run = await runCheck(tcp(impostor.port), { password: PASSWORD });
+    expect(run.json?.reasons.map(codeOf), describeRun(run)).toEqual(['password-withheld']);
+    expect(impostor.steps).toEqual(['greeting', 'response', 'switch']);
+    expect(leaked(impostor)).toBe(false);
+  });
+
   it('the notify handler withholds it too', async () => {
     const fake = (impostor = await startImpostor());
     const run = await runCheck(['notify', '--no-defaults', '--no-syslog', '-h', '127.0.0.1', '-P', String(fake.port), '-u', 'check', '--timeout', '2', 'INSTANCE', 'VI_1', 'BACKUP', '100'], { password: PASSWORD });

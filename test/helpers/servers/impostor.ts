@@ -22,6 +22,8 @@ const CAPS = {
 export interface ImpostorOptions {
   /** Offer TLS with this certificate and key (PEM); the fake then reads the client through TLS. */
   readonly tls?: { cert: string; key: string };
+  /** The plugin it switches the client to (default caching_sha2_password, then full authentication). */
+  readonly switchTo?: 'caching_sha2_password' | 'sha256_password' | 'mysql_clear_password';
   /** Answer the login with an endless stream of 16 MB packets instead (a handshake that never ends). */
   readonly flood?: boolean;
 }
@@ -126,8 +128,11 @@ export async function startImpostor(options: ImpostorOptions = {}): Promise<Impo
       if (last === 'greeting' || last === 'tls') {
         steps.push('response');
         // Whatever plugin the client answered with, switch it to caching_sha2_password.
-        send(seq + 1, Buffer.concat([Buffer.from([0xfe]), Buffer.from('caching_sha2_password\0'), scramble, Buffer.from([0])]));
+        send(seq + 1, Buffer.concat([Buffer.from([0xfe]), Buffer.from(`${options.switchTo ?? 'caching_sha2_password'}\0`), scramble, Buffer.from([0])]));
         steps.push('switch');
+      } else if (last === 'switch' && options.switchTo !== undefined && options.switchTo !== 'caching_sha2_password') {
+        steps.push(`other:${payload.length}`);
+        send(seq + 1, refuse);
       } else if (last === 'switch') {
         send(seq + 1, Buffer.from([0x01, 0x04]));
         steps.push('full-auth');
