@@ -4,7 +4,8 @@
  * that REQUIRE X509 with and without a client certificate, a revocation list, and the notify
  * handler over TLS. Certificates are made by the test (openssl).
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliRuns, codeOf, describeRun, runCheck, type CheckRun } from '../helpers/clients/cli.js';
 import { startTlsServer, tlsServerMissing, UNNAMED_ADDRESS, type TlsServer } from '../helpers/servers/tls-server.js';
@@ -14,11 +15,15 @@ import { makeCertificates, type Certificates } from '../helpers/tls/certificates
 describeNeeding(tlsServerMissing(), 'TLS against a real mariadbd with require_secure_transport=ON', () => {
   let certs: Certificates;
   let tls: TlsServer;
+  let caPath: string;
 
   beforeAll(async () => {
     await assertCliRuns();
     certs = await makeCertificates();
     tls = await startTlsServer(certs);
+    caPath = join(certs.dir, 'capath');
+    mkdirSync(caPath);
+    copyFileSync(certs.ca, join(caPath, 'ca.pem'));
   });
   afterAll(async () => {
     await tls?.server.cleanup();
@@ -45,6 +50,7 @@ describeNeeding(tlsServerMissing(), 'TLS against a real mariadbd with require_se
       ["MariaDB's --ssl", ['--ssl'], undefined],
       ['VERIFY_CA with the right CA', () => ['--ssl-ca', certs.ca], undefined],
       ['VERIFY_CA with the wrong CA', () => ['--ssl-ca', certs.wrongCa], 'tls-verify-failed'],
+      ['VERIFY_CA with a CA directory (--ssl-capath)', () => ['--ssl-capath', caPath], undefined],
       ['VERIFY_IDENTITY for the address the certificate names', () => ['--ssl-mode', 'VERIFY_IDENTITY', '--ssl-ca', certs.ca], undefined],
       ["MariaDB's --ssl-verify-server-cert", () => ['--ssl-verify-server-cert', '--ssl-ca', certs.ca], undefined],
       ['VERIFY_CA with a revocation list that does not name the certificate', () => ['--ssl-ca', certs.ca, '--ssl-crl', certs.crlEmpty], undefined],

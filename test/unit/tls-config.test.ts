@@ -23,6 +23,10 @@ const files = fakeFiles({
   '/tls/crl.pem': PEM.crl,
   '/tls/server-pub.pem': PEM.pub,
   '/tls/not-pem.txt': 'hello',
+  '/capath/5ed36f99.0': PEM.ca,
+  '/capath/extra.crt': PEM.ca,
+  '/capath/README': 'not a certificate, not read',
+  '/empty-capath/README': 'nothing',
   '/etc/check.cnf': '[client]\nssl-mode=REQUIRED\n',
   '/etc/skip.cnf': '[client]\nssl\nskip-ssl\n',
   '/etc/verify.cnf': '[client-mariadb]\nssl-verify-server-cert\nssl-ca=/tls/ca.pem\n',
@@ -94,6 +98,14 @@ describe('what the TLS config carries', () => {
   it('the files are read at config time, the CRL only where certificates are verified', () => {
     const tls = config([...TCP, '--ssl-ca', '/tls/ca.pem', '--ssl-crl', '/tls/crl.pem', '--ssl-cert', '/tls/client.pem', '--ssl-key', '/tls/client-key.pem', '--tls-version', 'TLSv1.3']).connection.tls;
     expect(tls).toEqual({ mode: 'VERIFY_CA', host: '192.0.2.10', ca: PEM.ca, crl: PEM.crl, cert: PEM.ca, key: PEM.key, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });
+  });
+
+  it('--ssl-capath reads its hashed and *.pem/*.crt files, and nothing else', () => {
+    const tls = config([...TCP, '--ssl-capath', '/capath']).connection.tls;
+    expect(tls?.mode).toBe('VERIFY_CA');
+    expect(tls?.ca).toBe(`${PEM.ca}\n${PEM.ca}`);
+    expect(files.read).not.toContain('/capath/README');
+    expect(usageError([...TCP, '--ssl-capath', '/empty-capath'])).toMatch(/^--ssl-capath \/empty-capath holds no CA certificate/);
   });
 
   it('a key other users can read is warned about', () => {
