@@ -81,7 +81,7 @@ export async function inspect(
   const results = await probe({ session, deadline, now: deps.now, ...vip, ...(stall && { stall }) }, spec.policy);
   const facts: Facts = {
     target: spec.connection.label,
-    connect: { ok: true, elapsedMs: connectMs },
+    connect: { ok: true, elapsedMs: connectMs, ...(session.tls && { tls: session.tls }) },
     ...results,
     ...vip,
     ...(spec.lockFile && deps.promotionInProgress?.(spec.lockFile) && { promoting: true }),

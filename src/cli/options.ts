@@ -14,7 +14,7 @@ export interface OptionSpec {
   readonly name: string;
   readonly short?: string;
   readonly kind: OptionKind;
-  readonly group: 'Connection' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Notify' | 'Lint' | 'General';
+  readonly group: 'Connection' | 'TLS' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Notify' | 'Lint' | 'General';
   /** The commands that take this option; absent means all of them. */
   readonly commands?: readonly Command[];
   /** Options that describe one target: with `daemon --config` they belong in the file. */
@@ -29,6 +29,9 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
 }
 
+const CONNECTING: readonly Command[] = ['check', 'daemon', 'notify'];
+export const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
+
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'host', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'h', kind: 'string', group: 'Connection', describe: 'Server host. "localhost" means the Unix socket, as with the mysql client', defaultText: DEFAULTS.host },
   { name: 'port', commands: ['check', 'daemon', 'notify'], perTarget: true, short: 'P', kind: 'string', group: 'Connection', describe: 'TCP port', defaultText: String(DEFAULTS.port) },
@@ -39,6 +42,19 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'defaults-file', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Read only this option file' },
   { name: 'defaults-extra-file', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Connection', describe: 'Read this option file after the global ones' },
   { name: 'no-defaults', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'boolean', group: 'Connection', describe: 'Read no option files' },
+  { name: 'ssl-mode', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'TLS for TCP connections, as the mysql client: PREFERRED uses it when the server offers it, REQUIRED insists on it, VERIFY_CA also checks the certificate against --ssl-ca, VERIFY_IDENTITY also the host name or address. Never over a Unix socket', choices: SSL_MODES, defaultText: DEFAULTS.sslMode },
+  { name: 'ssl-ca', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'CA certificates (PEM) the server certificate must chain to; implies --ssl-mode VERIFY_CA' },
+  { name: 'ssl-capath', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'Directory of CA certificates (PEM files); implies --ssl-mode VERIFY_CA' },
+  { name: 'ssl-cert', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'Client certificate (PEM), for accounts that REQUIRE X509; needs --ssl-key' },
+  { name: 'ssl-key', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'Private key (PEM) of --ssl-cert' },
+  { name: 'ssl-crl', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'Certificate revocation list (PEM) checked with --ssl-ca' },
+  { name: 'ssl-cipher', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'Permitted ciphers, an OpenSSL cipher list' },
+  { name: 'tls-version', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: 'Permitted TLS versions, comma-separated: TLSv1.2, TLSv1.3', defaultText: 'TLSv1.2,TLSv1.3' },
+  { name: 'ssl', commands: CONNECTING, perTarget: true, kind: 'boolean', group: 'TLS', describe: "MariaDB's spelling of --ssl-mode REQUIRED" },
+  { name: 'skip-ssl', commands: CONNECTING, perTarget: true, kind: 'boolean', group: 'TLS', describe: "MariaDB's spelling of --ssl-mode DISABLED" },
+  { name: 'ssl-verify-server-cert', commands: CONNECTING, perTarget: true, kind: 'boolean', group: 'TLS', describe: "MariaDB's spelling of --ssl-mode VERIFY_IDENTITY" },
+  { name: 'server-public-key-path', commands: CONNECTING, perTarget: true, kind: 'string', group: 'TLS', describe: "The server's RSA public key (PEM): when a caching_sha2_password or sha256_password server asks for the password over a connection that does not verify the server, it is encrypted to this key. Without it (or --get-server-public-key) the password is not sent" },
+  { name: 'get-server-public-key', commands: CONNECTING, perTarget: true, kind: 'boolean', group: 'TLS', describe: 'Encrypt the password to whatever key the server sends instead: an impostor on the port sends its own and reads the password (warned about). Prefer VERIFY_CA or --server-public-key-path' },
   { name: 'timeout', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Wall-clock deadline in seconds for the whole check (connect and every query). Keep it below keepalived\'s vrrp_script timeout', defaultText: String(DEFAULTS.timeoutS), defaultTextFor: { notify: String(DEFAULTS.notifyTimeoutS) } },
   { name: 'max-lag', commands: ['check', 'daemon'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Largest replication lag in seconds a standby may have and stay eligible (a configured SQL_Delay is not lag)', defaultText: String(DEFAULTS.maxLagS) },
   { name: 'vip', commands: ['check', 'daemon', 'notify'], perTarget: true, kind: 'string', group: 'Policy', describe: 'Virtual IP: this node is the writer while the address is on a local interface' },

@@ -7,6 +7,7 @@ import type { ConnectionConfig, Env, OutputFormat, Policy } from '../types/confi
 import { DEFAULTS } from './defaults.js';
 import { heartbeatTable } from './heartbeat-table.js';
 import { address, asFlag, choice, seconds, integer, type SettingNames } from './values.js';
+import { tlsConfig, type TlsSettings } from './tls-config.js';
 
 export interface CheckConfig {
   readonly connection: ConnectionConfig;
@@ -60,6 +61,8 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
   const notices = [...fileNotices];
   if (argv.passwordOnArgv) notices.push('a password on the command line is visible to other users (ps); use MYSQL_PWD or an option file');
 
+  // MariaDB's --skip-ssl is an option of its own on the command line; in a file it reads as ssl=0.
+  const tlsSettings: TlsSettings = { get: (name) => (name === 'ssl' && opt('skip-ssl') === true ? false : opt(name) ?? files.get(name)) };
   const connection = connectionConfig(
     {
       host: pick('host', 'MYSQL_HOST'),
@@ -70,6 +73,11 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
       password: str('password') ?? files.get('password') ?? env.MYSQL_PWD,
     },
     names,
+    (host) => {
+      const outcome = tlsConfig(tlsSettings, host, fs, names);
+      notices.push(...outcome.notices);
+      return outcome;
+    },
   );
 
   const json = opt('json') === true;
@@ -106,7 +114,10 @@ interface RawConnection {
   password?: string;
 }
 
-function connectionConfig(raw: RawConnection, names: SettingNames): ConnectionConfig {
+/** The TLS side, given the TCP host (undefined over the socket). */
+type TlsFor = (host: string | undefined) => Pick<ConnectionConfig, 'tls' | 'auth'>;
+
+function connectionConfig(raw: RawConnection, names: SettingNames, tlsFor: TlsFor): ConnectionConfig {
   const protocol = raw.protocol === undefined ? undefined : choice('protocol', raw.protocol.toLowerCase(), choicesOf<'tcp' | 'socket'>('protocol'), names);
   const host = raw.host ?? DEFAULTS.host;
   const port = raw.port === undefined ? DEFAULTS.port : integer('port', raw.port, 1, 65535, names);
@@ -115,8 +126,9 @@ function connectionConfig(raw: RawConnection, names: SettingNames): ConnectionCo
   const useSocket = protocol === 'socket' || (protocol !== 'tcp' && host === 'localhost');
   if (useSocket) {
     const socket = raw.socket ?? DEFAULTS.socket;
-    return Object.freeze({ label: socket, socket, user: raw.user, ...password });
+    return Object.freeze({ label: socket, socket, user: raw.user, ...password, ...tlsFor(undefined) });
   }
   const label = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return Object.freeze({ label, host, port, user: raw.user, ...password });
+  const { tls, auth } = tlsFor(host);
+  return Object.freeze({ label, host, port, user: raw.user, ...password, ...(tls && { tls }), auth });
 }

@@ -7,6 +7,11 @@ export const DEFAULTS = {
   host: 'localhost',
   port: 3306,
   socket: '/run/mysqld/mysqld.sock',
+  /**
+   * TLS over TCP when the server offers it, without verification: the mysql and MariaDB clients'
+   * default, so a server that requires TLS keeps passing its check. Never over a Unix socket.
+   */
+  sslMode: 'PREFERRED',
   /** When neither --user, an option file, $USER nor the login name gives one. */
   user: 'root',
   /** A check's whole deadline: below keepalived's vrrp_script timeout, even at 1 s. */

@@ -21,6 +21,18 @@ export interface ClientOptions {
 /** Groups a client reads on both flavours, plus our own; later groups in a file do not outrank earlier files. */
 export const CLIENT_GROUPS = new Set(['client', 'client-server', 'client-mariadb', 'check-mysql']);
 
+/**
+ * The client's boolean options we read from files. my_getopt reads `skip-X` and `disable-X` as
+ * X=0 and `enable-X` as X=1, so the last line of a file wins however it is spelt.
+ */
+const BOOLEAN_KEYS = new Set(['ssl', 'ssl-verify-server-cert', 'get-server-public-key']);
+
+function booleanSpelling(key: string, value: string): [string, string] {
+  const m = /^(skip|disable|enable)-(.+)$/.exec(key);
+  if (!m || !BOOLEAN_KEYS.has(m[2]!)) return [key, value];
+  return [m[2]!, m[1] === 'enable' ? value || '1' : '0'];
+}
+
 const MAX_INCLUDE_DEPTH = 10;
 /** Includes may fan out (a file that includes itself 1,000 times): bound the whole walk, not only its depth. */
 const MAX_FILES = 100;
@@ -61,7 +73,7 @@ function visit(walk: Walk, path: string, what: string | undefined, depth: number
   if (++walk.files > MAX_FILES) throw new UsageError(`${path}: more than ${MAX_FILES} option files read (through !include)`);
   const parsed = parseOptionFile(file.text, path);
   const ours = parsed.entries.filter((l) => CLIENT_GROUPS.has(l.group.toLowerCase()));
-  for (const l of ours) walk.settings.set(l.key, l.value);
+  for (const l of ours) walk.settings.set(...booleanSpelling(l.key, l.value));
   if (ours.some((l) => l.key === 'password')) {
     const notice = exposedPassword(path, file.info, walk.fs.readerGid);
     if (notice) walk.notices.push(notice);

@@ -173,7 +173,7 @@ function fileTarget(
       continue;
     }
     if (options.has(l.key) || own.has(l.key)) throw new UsageError(`${at}: '${l.rawKey}' is set twice in [target ${name}]`);
-    if (l.value === '') throw new UsageError(`${at}: '${l.rawKey}' needs a value`);
+    if (l.value === '' && spec?.kind !== 'boolean') throw new UsageError(`${at}: '${l.rawKey}' needs a value`);
     if (TARGET_ONLY_KEYS.has(l.key)) own.set(l.key, l.value);
     else options.set(l.key, l.value);
   }

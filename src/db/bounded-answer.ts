@@ -30,16 +30,30 @@ export type Settle = (err: unknown, value?: unknown) => void;
  */
 export function meterBytes(source: AnswerSource, limit: number, over: () => void): () => void {
   let received = 0;
+  let stream = source.stream;
   const onData = (chunk: Uint8Array) => {
     received += chunk.length;
     if (received <= limit) return;
     stop();
     over();
   };
-  const stop = () => void source.stream.removeListener('data', onData);
-  source.stream.on('data', onData);
+  // A TLS upgrade replaces the socket mid-handshake (db/tls-upgrade.ts): keep counting on the new one.
+  const follow = () => {
+    stream.removeListener('data', onData);
+    stream = source.stream;
+    stream.on('data', onData);
+  };
+  const stop = () => {
+    stream.removeListener('data', onData);
+    source.removeListener(STREAM_REPLACED, follow);
+  };
+  stream.on('data', onData);
+  source.on(STREAM_REPLACED, follow);
   return stop;
 }
+
+/** Emitted on a connection whose socket was replaced (by TLS) while an exchange may be metered. */
+export const STREAM_REPLACED = 'check-mysql:stream-replaced';
 
 const statementOf = (sql: string): string => sql.split(' ').slice(0, 4).join(' ');
 

@@ -17,6 +17,7 @@ const BY_ERRNO: Readonly<Record<number, FailureClass>> = {
   1698: 'access-denied', // ER_ACCESS_DENIED_NO_PASSWORD_ERROR
   4151: 'access-denied', // MariaDB ER_ACCOUNT_HAS_BEEN_LOCKED
   3118: 'access-denied', // MySQL ER_ACCOUNT_HAS_BEEN_LOCKED
+  3159: 'access-denied', // MySQL ER_SECURE_TRANSPORT_REQUIRED: a plain login under require_secure_transport
 };
 
 const BY_CODE: Readonly<Record<string, FailureClass>> = {
@@ -33,6 +34,10 @@ const BY_CODE: Readonly<Record<string, FailureClass>> = {
   ENETDOWN: 'unreachable',
   EADDRNOTAVAIL: 'unreachable',
   EACCES: 'access-denied', // socket file permissions
+  // mysql2's own codes, for what db/tls-upgrade.ts and db/auth-plugins.ts do not name themselves.
+  HANDSHAKE_NO_SSL_SUPPORT: 'tls-unavailable',
+  HANDSHAKE_SSL_ERROR: 'tls-error',
+  MYSQL_CLEAR_PASSWORD_NOT_ENABLED: 'password-withheld', // a server asking for the password in clear
 };
 
 /** The set of classes where the server is up and answering, just not letting us in. */

@@ -11,6 +11,8 @@ import { classifyDriverError } from './failure.js';
 import { DbFailure, OversizedAnswer } from '../types/failure.js';
 import { meterBytes, readAnswer, type AnswerSource } from './bounded-answer.js';
 import { MAX_HANDSHAKE_BYTES } from '../limits.js';
+import { driverTlsOptions, explainConnectFailure, prepareTls } from './tls-options.js';
+import { tlsVersionOf, type Upgradable } from './tls-upgrade.js';
 
 /**
  * mysql2's destroy() only half-closes (stream.end()): against a hung (SIGSTOPped) mysqld the FIN is
@@ -49,6 +51,8 @@ function bounded<T>(
 
 /** mysql2's connection as bounded-answer.ts reads it (its typings do not show `stream`). */
 const source = (conn: Connection): AnswerSource => conn as unknown as AnswerSource;
+/** mysql2's connection as the TLS upgrade replaces its own (db/tls-upgrade.ts). */
+const upgradable = (conn: Connection): Upgradable => conn as unknown as Upgradable;
 
 export interface DriverTuning {
   /**
@@ -79,7 +83,10 @@ export const mysqlConnector = (tuning: DriverTuning): Connector => async (cfg, d
     // We never prepare statements; mysql2's default cache of 16,000 preallocates four arrays of
     // that size per connection (~0.5 MB): a daemon with 100 targets would carry 50 MB of it.
     maxPreparedStatements: 1,
+    // TLS and the password's safety: db/tls-options.ts.
+    ...driverTlsOptions(cfg),
   });
+  prepareTls(upgradable(conn), cfg);
   // Errors after the handshake arrive as events; an unhandled one would crash the process.
   conn.on('error', () => undefined);
   try {
@@ -96,7 +103,7 @@ export const mysqlConnector = (tuning: DriverTuning): Connector => async (cfg, d
     });
   } catch (err) {
     abandon(conn);
-    throw err;
+    throw err instanceof DbFailure ? explainConnectFailure(err, upgradable(conn), cfg) : err;
   }
   return session(conn, tuning.batching);
 };
@@ -132,11 +139,13 @@ function session(conn: Connection, batching: boolean): Session {
     }
   }
   const threadId = typeof conn.threadId === 'number' ? conn.threadId : undefined;
+  const tls = tlsVersionOf(upgradable(conn));
   return {
     get usable() {
       return usable;
     },
     threadId,
+    ...(tls && { tls }),
     onLost(listener) {
       lostListeners.push(listener);
     },

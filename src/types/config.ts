@@ -11,6 +11,44 @@ export interface ConnectionConfig {
   readonly socket?: string;
   readonly user: string;
   readonly password?: string;
+  /** Absent: no TLS (a Unix socket, or --ssl-mode DISABLED). */
+  readonly tls?: TlsConfig;
+  /** How a password may leave the process when the server asks for it; absent: only over the socket. */
+  readonly auth?: PasswordPolicy;
+}
+
+export type SslMode = 'DISABLED' | 'PREFERRED' | 'REQUIRED' | 'VERIFY_CA' | 'VERIFY_IDENTITY';
+
+/**
+ * The TLS side of one connection, with the files' contents read at config time: a daemon's
+ * reload reads them again, and a change makes the target a new one (a new connection).
+ */
+export interface TlsConfig {
+  readonly mode: Exclude<SslMode, 'DISABLED'>;
+  /** The name or address the certificate must be for (VERIFY_IDENTITY): the host as given. */
+  readonly host: string;
+  /** PEM: --ssl-ca and every certificate in --ssl-capath. */
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly crl?: string;
+  readonly ciphers?: string;
+  readonly minVersion?: TlsVersion;
+  readonly maxVersion?: TlsVersion;
+}
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+export interface PasswordPolicy {
+  /**
+   * Whether the channel proves the server's identity (a Unix socket, or TLS under VERIFY_CA or
+   * VERIFY_IDENTITY): only then is a password sent as it is when a server asks for it.
+   */
+  readonly verifiedChannel: boolean;
+  /** --server-public-key-path: the RSA key (PEM) a password is encrypted to otherwise. */
+  readonly serverPublicKey?: string;
+  /** --get-server-public-key: take the key the server sends (an impostor's too). */
+  readonly getServerPublicKey: boolean;
 }
 
 export interface Policy {

@@ -38,7 +38,7 @@ export type ProbeResults = { readonly [K in keyof Observations]?: ProbeResult<Ob
 /** Everything the probes observed about one server. Absent means "not reached". */
 export interface Facts extends ProbeResults {
   readonly target: string;
-  readonly connect: { ok: true; elapsedMs: number } | { ok: false; error: DbFailure; elapsedMs: number };
+  readonly connect: { ok: true; elapsedMs: number; /** The TLS version, when the connection uses TLS. */ tls?: string } | { ok: false; error: DbFailure; elapsedMs: number };
   readonly vip?: VipFact;
   /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
   readonly promoting?: boolean;

@@ -12,6 +12,11 @@ export type FailureClass =
   | 'access-denied' // 1045 and friends: credentials or grants are wrong
   | 'saturated' // alive but refusing: 1040 too many connections, 1203, 1226
   | 'host-blocked' // alive but refusing: 1129, our host hit max_connect_errors
+  | 'tls-unavailable' // TLS is required (--ssl-mode REQUIRED or stricter) but the server does not offer it
+  | 'tls-verify-failed' // the server's certificate does not chain to --ssl-ca (or is expired, revoked)
+  | 'tls-name-mismatch' // the certificate is not for the host name or address connected to (VERIFY_IDENTITY)
+  | 'tls-error' // any other TLS failure: no common version or cipher, our certificate refused, unusable TLS files
+  | 'password-withheld' // the server asked for the password where we will not send it (auth-plugins.ts)
   | 'connect-error' // anything else while connecting: protocol errors, server shutting down, ...
   | 'query-error' // the server answered a query with an error (errno says which)
   | 'too-many-rows' // more rows than any probe reads (src/limits.ts): not read further

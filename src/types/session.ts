@@ -19,6 +19,8 @@ export interface Session {
    * handshake: what a side connection names to read a stuck statement's state and kill it.
    */
   readonly threadId: number | undefined;
+  /** The TLS version in use ('TLSv1.3'), or undefined for a plain connection. */
+  readonly tls?: string;
 }
 
 export type Connector = (connection: ConnectionConfig, deadline: Deadline) => Promise<Session>;

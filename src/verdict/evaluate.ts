@@ -37,7 +37,7 @@ function pastDeadline(verdict: Verdict, { deadlineMs, elapsedMs }: NonNullable<F
 function judge(facts: Facts, policy: Policy): Verdict {
   const checks: CheckLine[] = [];
   if (!facts.connect.ok) return connectFailed(facts.connect.error, facts, policy);
-  checks.push({ name: 'connect', ok: true, detail: `connected to ${facts.target} in ${Math.round(facts.connect.elapsedMs)} ms` });
+  checks.push({ name: 'connect', ok: true, detail: `connected to ${facts.target}${facts.connect.tls ? ` over ${facts.connect.tls}` : ''} in ${Math.round(facts.connect.elapsedMs)} ms` });
 
   const server = facts.server;
   if (!server || !server.ok) {

@@ -19,7 +19,8 @@ async function run(command: Command<never>, argv: string[]) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-const optionNamesIn = (help: string): string[] => [...help.matchAll(/^\s+(?:-\w, )?--([\w-]+)/gm)].map((m) => m[1]!);
+// An option's own line: two spaces, then `-h, ` or four more spaces; a wrapped description may start with `--x` too.
+const optionNamesIn = (help: string): string[] => [...help.matchAll(/^ {2}(?:-\w, | {4})?--([\w-]+)/gm)].map((m) => m[1]!);
 
 describe('the command table', () => {
   it('has one command object per table row, in the same order, with the same name and summary', () => {

@@ -37,7 +37,8 @@ function helpOptions(text: string): HelpOption[] {
     current = undefined;
   };
   for (const line of text.split('\n')) {
-    const m = /^ {2,}(?:-([A-Za-z]), )?--([a-z][a-z-]*)\b(.*)$/.exec(line);
+    // Two spaces, then `-h, ` or four more: a wrapped description line may start with `--x` too.
+    const m = /^ {2}(?:-([A-Za-z]), | {4})?--([a-z][a-z-]*)\b(.*)$/.exec(line);
     if (m) {
       flush();
       current = { option: { name: m[2]!, ...(m[1] && { short: m[1] }) }, text: m[3]! };

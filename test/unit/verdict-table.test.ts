@@ -72,6 +72,10 @@ const CONNECT_FAILURES: Record<string, DbFailure> = {
   'error 1226': classifyDriverError({ errno: 1226, message: "User 'check' has exceeded the 'max_user_connections' resource (current value: 2)" }),
   'error 1129': classifyDriverError({ errno: 1129, message: "Host '192.0.2.2' is blocked because of many connection errors" }),
   'unknown host': classifyDriverError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND db.invalid' }),
+  'TLS certificate does not verify': new DbFailure('tls-verify-failed', "the server's TLS certificate does not verify against --ssl-ca (--ssl-mode VERIFY_CA): self-signed certificate in certificate chain"),
+  'TLS certificate for another name': new DbFailure('tls-name-mismatch', "the server's TLS certificate is not for 192.0.2.1 (--ssl-mode VERIFY_IDENTITY)"),
+  'no TLS offered under REQUIRED': classifyDriverError({ code: 'HANDSHAKE_NO_SSL_SUPPORT', message: 'Server does not support secure connection' }),
+  'password withheld': new DbFailure('password-withheld', 'the server asks for the password itself (caching_sha2_password full authentication) ...'),
 };
 
 function ok(channels: ReplicationChannel[]): Facts['replication'] {
