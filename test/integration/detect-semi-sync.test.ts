@@ -98,7 +98,7 @@ describeNeeding(bridgedPairMissing(), 'a semi-sync writer whose standby stops ac
     if (dir) await removeTempDir(dir);
   });
 
-  it(`one-shot every second, rpl_semi_sync_master_timeout ${SEMI_SYNC_TIMEOUT_MS / 1000} s: write-stalled naming the ACK wait within interval + timeout, healthy again once the server has gone async, at most 2 of our threads`, async () => {
+  it(`one-shot every second, rpl_semi_sync_master_timeout ${SEMI_SYNC_TIMEOUT_MS / 1000} s: write-stalled naming the ACK wait within interval + timeout, healthy again once the server has gone async, at most 3 of our threads (one left waiting)`, async () => {
     const script = await healthyWriterScript();
     const t0 = await withholdBetweenRuns(script);
     const threads = sampleThreads(pair.a, user().user);
@@ -116,7 +116,11 @@ describeNeeding(bridgedPairMissing(), 'a semi-sync writer whose standby stops ac
     // The first waiting write is released at the timeout; the next run commits asynchronously.
     expect(back.startedAt - detected.startedAt).toBeLessThan(SEMI_SYNC_TIMEOUT_MS + INTERVAL_MS + TIMER_SLACK_MS);
     expect(semi.on).toBe(false);
-    expect(peak).toBeLessThanOrEqual(MAX_THREADS);
+    // One write is left waiting for the server's semi-sync timeout (killing it would end only the
+    // wait, and the server would never fall back to async). A run that starts meanwhile holds its
+    // own connection, whose write waits too, and for a moment the side connection that finds the
+    // earlier waiter and kills that write: three at that moment, never more, and never growing.
+    expect(peak).toBeLessThanOrEqual(MAX_THREADS + 1);
 
     // The standby acknowledges again: semi-sync comes back on, and the writer stays healthy.
     const restoredAt = now();
