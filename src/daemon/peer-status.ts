@@ -1,6 +1,6 @@
 import { tenths } from '../output/report-json.js';
 import type { CheckReport } from '../types/facts.js';
-import { errantOf } from '../verdict/errant.js';
+import { errantCount, errantOf } from '../verdict/errant.js';
 import type { TargetConfig } from './daemon-config.js';
 
 /**
@@ -27,5 +27,6 @@ export function peerStatus(target: TargetConfig, report: CheckReport | undefined
           elapsedMs: tenths(fact.elapsedMs),
         }
       : { address: fact.address, up: false, error: `${fact.error.failure}: ${fact.error.message}`, at: new Date(fact.at).toISOString(), elapsedMs: tenths(fact.elapsedMs) };
-  return { peer, errantTransactions: errant ? { count: errant.count, gtids: errant.gtids } : null };
+  const errantJson = errant && { judged: errant.judged, count: errantCount(errant) ?? null, gtids: errant.gtids, ...(errant.why && { why: errant.why }) };
+  return { peer, errantTransactions: errantJson ?? null };
 }

@@ -5,12 +5,14 @@
  * the last reading that has ended, and judges again when a later one ends (monitor.ts).
  */
 import { classifyDriverError } from '../db/failure.js';
-import { GTID_STATE_SQL, parseGtidState } from '../dialect/gtid-state.js';
+import { gtidStateSql, parseGtidState } from '../gtid/gtid-state.js';
 import { SERVER_VARIABLES_SQL, parseServerVariables } from '../dialect/server-info.js';
 import type { ConnectionConfig } from '../types/config.js';
 import type { Deadline } from '../types/deadline.js';
 import type { PeerFact } from '../types/peer.js';
 import type { Connector, Session } from '../types/session.js';
+import type { Flavor } from '../types/server.js';
+import type { Row } from '../types/row.js';
 
 export interface PeerWatchDeps {
   readonly connect: Connector;
@@ -24,6 +26,8 @@ export class PeerWatch {
   private session: Session | undefined;
   private reading: Promise<PeerFact> | undefined;
   private last: PeerFact | undefined;
+  /** The flavour the held session's server showed: its GTID statement then rides with the variables. */
+  private flavor: Flavor | undefined;
   private stopped = false;
 
   constructor(
@@ -62,6 +66,18 @@ export class PeerWatch {
     if (session?.usable) await session.close(deadline);
   }
 
+  /** One round trip once the flavour is known; the first reading on a session asks it first. */
+  private async ask(session: Session, deadline: Deadline): Promise<{ server: ReturnType<typeof parseServerVariables>; gtidRows: Row[] }> {
+    if (this.flavor) {
+      const [variables, gtidRows] = await session.queryBatch([SERVER_VARIABLES_SQL, gtidStateSql(this.flavor)], deadline);
+      const server = parseServerVariables(variables ?? []);
+      // A flavour that changed under a held session cannot happen; if it did, its answer is not used.
+      if (server.flavor === this.flavor) return { server, gtidRows: gtidRows ?? [] };
+    }
+    const server = parseServerVariables(await session.query(SERVER_VARIABLES_SQL, deadline));
+    return { server, gtidRows: await session.query(gtidStateSql(server.flavor), deadline) };
+  }
+
   private async readOnce(deadline: Deadline): Promise<PeerFact> {
     const started = this.deps.now();
     const fact = { address: this.peer.label };
@@ -73,10 +89,12 @@ export class PeerWatch {
           throw new Error('stopped');
         }
         this.session = session;
+        // Another server process may be another flavour: nothing is known until it is asked.
+        this.flavor = undefined;
       }
-      const [variables, gtid] = await this.session.queryBatch([SERVER_VARIABLES_SQL, GTID_STATE_SQL], deadline);
-      const server = parseServerVariables(variables ?? []);
-      return { ...fact, ok: true, server, gtid: parseGtidState(gtid ?? [], server.flavor), elapsedMs: this.deps.now() - started, at: this.deps.wallClock() };
+      const { server, gtidRows } = await this.ask(this.session, deadline);
+      this.flavor = server.flavor;
+      return { ...fact, ok: true, server, gtid: parseGtidState(server.flavor, gtidRows), elapsedMs: this.deps.now() - started, at: this.deps.wallClock() };
     } catch (err) {
       // A timed-out query tears its connection down (db/mysql.ts): the next reading reconnects.
       if (this.session && !this.session.usable) this.session = undefined;

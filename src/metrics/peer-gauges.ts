@@ -5,7 +5,7 @@
  */
 import { isWritable } from '../dialect/read-only-state.js';
 import type { CheckReport } from '../types/facts.js';
-import { errantOf } from '../verdict/errant.js';
+import { errantCount, errantOf } from '../verdict/errant.js';
 import { bit, type GaugeSample, type GaugeSpec } from './gauge-sample.js';
 
 export const PEER_GAUGES: readonly GaugeSpec[] = [
@@ -17,7 +17,7 @@ export const PEER_GAUGES: readonly GaugeSpec[] = [
   },
   {
     name: 'check_mysql_errant_transactions',
-    help: 'Transactions this standby executed that its peer (the writer) has not (errant GTIDs; the set is in the status file). Absent where not judged: on the writer, or while a GTID state cannot be read.',
+    help: 'Transactions this standby executed that its peer (the writer) has not (errant GTIDs; the set is in the status file). MySQL: the exact count; MariaDB: the GTIDs it names, one per domain, a lower bound. Absent where not judged: on the writer, GTIDs off, a GTID state unread.',
     labelNames: ['peer'],
   },
 ];
@@ -30,6 +30,7 @@ export function peerSamples(report: CheckReport): GaugeSample[] {
   if (peer.ok) samples.push({ name: 'check_mysql_peer_writable', labels, value: bit(isWritable(peer.server)) });
   const role = report.verdict.role;
   const errant = role === 'unknown' ? undefined : errantOf(report.facts, role);
-  if (errant) samples.push({ name: 'check_mysql_errant_transactions', labels, value: errant.count });
+  const count = errant && errantCount(errant);
+  if (count !== undefined) samples.push({ name: 'check_mysql_errant_transactions', labels, value: count });
   return samples;
 }

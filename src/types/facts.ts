@@ -4,7 +4,7 @@ import type { Role } from './config.js';
 import type { ReplicationChannel } from './replication.js';
 import type { ServerInfo } from './server.js';
 import type { HeartbeatRow, HeartbeatWrite } from './heartbeat.js';
-import type { GtidState } from './gtid-state.js';
+import type { GtidState } from './gtid.js';
 import type { PeerFact } from './peer.js';
 
 /** What a probe found, or why it could not find it. Probes never throw. */

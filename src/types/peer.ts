@@ -1,5 +1,5 @@
 import type { DbFailure } from './failure.js';
-import type { GtidState } from './gtid-state.js';
+import type { GtidState } from './gtid.js';
 import type { ServerInfo } from './server.js';
 
 /** What the daemon read of a target's peer (the other node of the pair), or why it could not. */

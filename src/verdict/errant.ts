@@ -1,20 +1,24 @@
 /**
- * Errant transactions of a standby: GTIDs it executed that its peer, the writer, has not (the
- * rule itself is src/gtid/'s). Judged on a standby only: on the writer, GTIDs the standby lacks
- * are lag, not errors.
+ * Errant transactions of a standby against its peer, the writer: src/gtid/errant.ts's rule over
+ * the two GTID states the daemon read. Judged on a standby only: on the writer, GTIDs the standby
+ * lacks are lag, not errors.
  */
+import { errantTransactions } from '../gtid/errant.js';
 import type { Role } from '../types/config.js';
 import type { Facts } from '../types/facts.js';
+import type { ErrantTransactions } from '../types/gtid.js';
 
-export interface Errant {
-  /** How many transactions. */
-  readonly count: number;
-  /** The errant GTIDs, as the flavour writes a set. */
-  readonly gtids: string;
+/** Undefined when there is nothing to judge: not a standby, no peer reading, a GTID state unread. */
+export function errantOf(facts: Facts, role: Role): ErrantTransactions | undefined {
+  if (role !== 'standby' || !facts.peer?.ok || !facts.gtid?.ok) return undefined;
+  return errantTransactions(facts.gtid.value, facts.peer.gtid);
 }
 
-/** Undefined when not judged: not a standby, no peer reading, a GTID state unread or cut. */
-export function errantOf(facts: Facts, role: Role): Errant | undefined {
-  if (role !== 'standby' || !facts.peer?.ok || !facts.gtid?.ok) return undefined;
-  return undefined; // filled in with src/gtid/'s rule
+/**
+ * How many: MySQL's exact count; MariaDB keeps only the last GTID per domain and server, so the
+ * GTIDs it names, each at least one transaction (a lower bound). Undefined when not judged.
+ */
+export function errantCount(e: ErrantTransactions): number | undefined {
+  if (!e.judged) return undefined;
+  return e.count ?? (e.gtids === '' ? 0 : e.gtids.split(',').length);
 }

@@ -8,7 +8,8 @@ import type { Role } from '../types/config.js';
 import type { Facts } from '../types/facts.js';
 import { finding, type Finding } from '../types/finding.js';
 import type { ServerInfo } from '../types/server.js';
-import { errantOf } from './errant.js';
+import { errantCount, errantOf } from './errant.js';
+import { describeErrant } from '../gtid/errant.js';
 
 export function judgePeer(facts: Facts, own: ServerInfo, role: Role): Finding[] {
   const peer = facts.peer;
@@ -26,8 +27,8 @@ export function judgePeer(facts: Facts, own: ServerInfo, role: Role): Finding[] 
     warnings.push(finding('peer-writable', `this node and its peer ${peer.address} (server_id ${id ?? 'unknown'}) are both writable (${readOnlyText(peer.server)} there): writes reaching both diverge the pair`));
   }
   const errant = errantOf(facts, role);
-  if (errant?.count) {
-    warnings.push(finding('errant-transactions', `${errant.count} transaction(s) executed here that peer ${peer.address} has not (${errant.gtids}): promoting this node would diverge the pair; see docs/errant-transactions.md`));
+  if (errant && errantCount(errant)) {
+    warnings.push(finding('errant-transactions', `${describeErrant(errant)} (peer ${peer.address}): not eligible for switchover, and promoting it would diverge the pair; docs/errant-transactions.md says how to reconcile`));
   }
   return warnings;
 }

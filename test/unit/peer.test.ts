@@ -6,13 +6,13 @@ import { buildDaemonConfig } from '../../src/daemon/daemon-config.js';
 import { peerLine } from '../../src/daemon/peer-log.js';
 import { statusDocument } from '../../src/daemon/state-files.js';
 import { initialState } from '../../src/daemon/hysteresis.js';
-import { parseGtidState } from '../../src/dialect/gtid-state.js';
 import { peerSamples } from '../../src/metrics/peer-gauges.js';
 import { withPeerFact } from '../../src/check.js';
 import { DbFailure } from '../../src/types/failure.js';
 import type { CheckReport, Facts } from '../../src/types/facts.js';
 import type { Policy } from '../../src/types/config.js';
 import type { PeerFact } from '../../src/types/peer.js';
+import type { MariadbGtidState } from '../../src/types/gtid.js';
 import type { ServerInfo } from '../../src/types/server.js';
 import { UsageError } from '../../src/usage-error.js';
 import { evaluate } from '../../src/verdict/evaluate.js';
@@ -85,17 +85,22 @@ describe('the peer key', () => {
 
 const POLICY: Policy = { maxLagSeconds: 30, role: 'auto', onSaturated: 'healthy', channels: [], peer: '192.0.2.2:3306' };
 const server = (readOnly: boolean, serverId = 1): ServerInfo => ({ version: '10.11.6-MariaDB-log', versionComment: '', innodbVersion: '', flavor: 'mariadb', serverId, readOnly, superReadOnly: null });
-const gtid = parseGtidState([{ Variable_name: 'gtid_binlog_pos', Value: '0-1-10' }, { Variable_name: 'gtid_domain_id', Value: '0' }], 'mariadb');
-const peerRead = (readOnly: boolean, serverId = 2): PeerFact => ({ address: '192.0.2.2:3306', ok: true, server: server(readOnly, serverId), gtid, elapsedMs: 1.23, at: 1_800_000_000_000 });
+const gtidOf = (serverId: number, binlogState: string, slavePos = ''): MariadbGtidState => ({
+  flavor: 'mariadb', serverId, domainId: 0, logBin: true, logSlaveUpdates: true, binlogState, binlogPos: binlogState, currentPos: binlogState, slavePos,
+});
+/** This node (server_id 1) and its peer (2) have each applied all the other wrote. */
+const gtid = gtidOf(1, '0-1-10,0-2-3', '0-2-3');
+const peerGtid = gtidOf(2, '0-1-10,0-2-3', '0-1-10');
+const peerRead = (readOnly: boolean, serverId = 2, g = peerGtid): PeerFact => ({ address: '192.0.2.2:3306', ok: true, server: server(readOnly, serverId), gtid: g, elapsedMs: 1.23, at: 1_800_000_000_000 });
 const peerDown: PeerFact = { address: '192.0.2.2:3306', ok: false, error: new DbFailure('refused', 'connect ECONNREFUSED 192.0.2.2:3306'), elapsedMs: 0.4, at: 1_800_000_000_000 };
 
-function facts(ownReadOnly: boolean, peer?: PeerFact): Facts {
+function facts(ownReadOnly: boolean, peer?: PeerFact, own = gtid): Facts {
   return {
     target: '192.0.2.1:3306',
     connect: { ok: true, elapsedMs: 1 },
     server: { ok: true, value: server(ownReadOnly), elapsedMs: 1 },
     replication: { ok: true, value: [healthyChannel()], elapsedMs: 1 },
-    gtid: { ok: true, value: gtid, elapsedMs: 1 },
+    gtid: { ok: true, value: own, elapsedMs: 1 },
     ...(peer && { peer }),
   };
 }
@@ -114,6 +119,8 @@ describe('what the peer\'s reading means for the verdict', () => {
     ['peer unreachable: said, not a fault of this node', facts(false, peerDown), { healthy: true, reasons: [], warnings: ['peer-unreachable'] }],
     ['peer not read yet: nothing', facts(false), { healthy: true, reasons: [], warnings: [] }],
     ['peer with this server_id: it is this node', facts(false, peerRead(false, 1)), { healthy: true, reasons: [], warnings: ['peer-is-self'] }],
+    ['standby with a write of its own the writer lacks: errant-transactions, still healthy', facts(true, peerRead(false), gtidOf(1, '0-1-11,0-2-3', '0-2-3')), { healthy: true, reasons: [], warnings: ['errant-transactions'] }],
+    ['the writer ahead of its standby: lag, not errant', facts(false, peerRead(true), gtidOf(1, '0-1-11,0-2-3', '0-2-3')), { healthy: true, reasons: [], warnings: [] }],
   ])('%s', (_, f, expected) => {
     expect(codes(f)).toEqual(expected);
   });
@@ -147,6 +154,20 @@ describe('the peer\'s series, status keys and log lines', () => {
     expect(peerSamples(reportOf(facts(false, peerDown)))).toEqual([{ name: 'check_mysql_peer_up', labels: { peer: '192.0.2.2:3306' }, value: 0 }]);
   });
 
+  it('errant transactions on a standby: counted and named in the status file; none is 0', () => {
+    const errant = reportOf(facts(true, peerRead(false), gtidOf(1, '0-1-11,0-2-3', '0-2-3')));
+    expect(peerSamples(errant)).toContainEqual({ name: 'check_mysql_errant_transactions', labels: { peer: '192.0.2.2:3306' }, value: 1 });
+    expect(errant.verdict.warnings[0]?.message).toBe(
+      'errant transactions on the standby (executed there, not on the writer): 0-1-11 (peer 192.0.2.2:3306): not eligible for switchover, and promoting it would diverge the pair; docs/errant-transactions.md says how to reconcile',
+    );
+    const target = load(['--no-defaults', '--peer', '192.0.2.2:3306']).targets[0]!;
+    const doc = JSON.parse(statusDocument(target, { ...initialState(0), lastReport: errant }, 7)) as Record<string, unknown>;
+    expect(doc.errantTransactions).toEqual({ judged: true, count: 1, gtids: '0-1-11' });
+    expect(peerSamples(reportOf(facts(true, peerRead(false))))).toContainEqual({ name: 'check_mysql_errant_transactions', labels: { peer: '192.0.2.2:3306' }, value: 0 });
+    // On the writer, what the standby lacks is lag: not judged, no series.
+    expect(peerSamples(reportOf(facts(false, peerRead(true)))).map((s) => s.name)).not.toContain('check_mysql_errant_transactions');
+  });
+
   it('no peer reading: no series', () => {
     expect(peerSamples(reportOf(facts(false)))).toEqual([]);
   });
@@ -155,7 +176,7 @@ describe('the peer\'s series, status keys and log lines', () => {
     const target = load(['--no-defaults', '--peer', '192.0.2.2:3306']).targets[0]!;
     const state = { ...initialState(0), lastReport: reportOf(facts(false, peerRead(false))), lastCheckAt: 1 };
     const doc = JSON.parse(statusDocument(target, state, 7)) as Record<string, unknown>;
-    expect(doc.peer).toMatchObject({ address: '192.0.2.2:3306', up: true, readOnly: false, serverId: 2, gtid: { binlogPos: '0-1-10', domainId: 0 } });
+    expect(doc.peer).toMatchObject({ address: '192.0.2.2:3306', up: true, readOnly: false, serverId: 2, gtid: { binlogState: '0-1-10,0-2-3', domainId: 0 } });
     expect(doc.warnings).toEqual([expect.stringMatching(/^peer-writable: /)]);
     const down = JSON.parse(statusDocument(target, { ...state, lastReport: reportOf(facts(false, peerDown)) }, 7)) as Record<string, unknown>;
     expect(down.peer).toMatchObject({ address: '192.0.2.2:3306', up: false, error: 'refused: connect ECONNREFUSED 192.0.2.2:3306' });
@@ -177,33 +198,5 @@ describe('the peer\'s series, status keys and log lines', () => {
     expect(fine?.key).not.toBe(writable?.key);
     const other = { ...peerDown, error: new DbFailure('refused', 'another text') };
     expect(peerLine('db1', reportOf(facts(false, other)))?.key).toBe(peerLine('db1', reportOf(facts(false, peerDown)))?.key);
-  });
-});
-
-describe('the GTID state', () => {
-  it('MySQL prints a long gtid_executed over several lines: kept whole, without the whitespace', () => {
-    const g = parseGtidState(
-      [
-        { Variable_name: 'gtid_executed', Value: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4e11fa47-71ca-11e1-9e33-c80aa9429562:1-3' },
-        { Variable_name: 'server_uuid', Value: '3e11fa47-71ca-11e1-9e33-c80aa9429562' },
-        { Variable_name: 'gtid_mode', Value: 'ON' },
-      ],
-      'mysql',
-    );
-    expect(g).toEqual({
-      flavor: 'mysql',
-      executed: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,4e11fa47-71ca-11e1-9e33-c80aa9429562:1-3',
-      serverUuid: '3e11fa47-71ca-11e1-9e33-c80aa9429562',
-      gtidMode: 'ON',
-      binlogPos: null,
-      currentPos: null,
-      slavePos: null,
-      domainId: null,
-    });
-  });
-
-  it('a set longer than check-mysql keeps is marked cut', () => {
-    const g = parseGtidState([{ Variable_name: 'gtid_binlog_pos', Value: Array.from({ length: 20_000 }, (_, i) => `0-${i}-1`).join(',') }], 'mariadb');
-    expect(g.cut).toEqual(['gtid_binlog_pos']);
   });
 });

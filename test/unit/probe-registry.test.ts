@@ -4,7 +4,7 @@ import { PROBES } from '../../src/probes/registry.js';
 import { replication } from '../../src/probes/replication.js';
 import { serverVariables } from '../../src/probes/server-variables.js';
 import { gtidState } from '../../src/probes/gtid-state.js';
-import { GTID_STATE_SQL } from '../../src/dialect/gtid-state.js';
+import { MARIADB_GTID_SQL } from '../../src/gtid/gtid-state.js';
 import type { ProbePlan } from '../../src/probes/probe.js';
 import type { ServerInfo } from '../../src/types/server.js';
 
@@ -37,7 +37,7 @@ describe('probe registry', () => {
     const mariadb = server('mariadb', '10.11.6-MariaDB-log');
     expect(gtidState.plan({ server: mariadb }, policy)).toBeUndefined();
     expect(gtidState.plan({}, { ...policy, peer: '192.0.2.2:3306' })).toBeUndefined();
-    expect(gtidState.plan({ server: mariadb }, { ...policy, peer: '192.0.2.2:3306' })?.statements).toEqual([GTID_STATE_SQL]);
+    expect(gtidState.plan({ server: mariadb }, { ...policy, peer: '192.0.2.2:3306' })?.statements).toEqual([MARIADB_GTID_SQL]);
   });
 
   it('replication is not applicable until the server variables are known', () => {
