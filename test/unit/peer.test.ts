@@ -78,6 +78,10 @@ describe('the peer key', () => {
     expect(errorOf(['--config', '/etc/cm.cnf'], { '/etc/cm.cnf': '[target db1]\nhost = 127.0.0.1\npeer = localhost:3307\n' })).toMatch(/^\/etc\/cm\.cnf \[target db1\]: invalid peer 'localhost:3307'/);
   });
 
+  it('label.peer is refused: the peer series carry a peer label of their own', () => {
+    expect(errorOf(['--config', '/etc/cm.cnf'], { '/etc/cm.cnf': '[target db1]\nhost = 127.0.0.1\nlabel.peer = b\n' })).toBe("/etc/cm.cnf:3: 'label.peer' is not a usable Prometheus label name");
+  });
+
   it('--peer with --config belongs in the file', () => {
     expect(errorOf(['--config', '/etc/cm.cnf', '--peer', '192.0.2.2'], { '/etc/cm.cnf': '[target db1]\nhost = 127.0.0.1\n' })).toBe('--peer cannot be combined with --config: set it in a [target] section of /etc/cm.cnf');
   });
