@@ -16,7 +16,8 @@ export interface PeerLine {
 /** What the target's last check says about its peer; undefined before the peer was first read. */
 export function peerLine(targetName: string, report: CheckReport | undefined): PeerLine | undefined {
   const peer = report?.facts.peer;
-  if (!report || !peer) return undefined;
+  // While this node's own read_only is unknown, nothing about the pair was judged: no news.
+  if (!report || !peer || !report.facts.server?.ok) return undefined;
   const found = report.verdict.warnings.filter((w) => PEER_CODES.has(w.code));
   const codes = found.map((w) => w.code);
   // An unreachable peer's error text may vary from try to try; that it stays unreachable is no news.

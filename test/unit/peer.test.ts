@@ -200,6 +200,8 @@ describe('the peer\'s series, status keys and log lines', () => {
     const fine = peerLine('db1', reportOf(facts(false, peerRead(true))));
     expect(fine).toMatchObject({ level: 'info', line: 'db1: peer 192.0.2.2:3306 read (read_only=ON): not both writable, no errant transactions here' });
     expect(fine?.key).not.toBe(writable?.key);
+    const down: Facts = { target: '192.0.2.1:3306', connect: { ok: false, error: new DbFailure('refused', 'connect ECONNREFUSED'), elapsedMs: 1 }, peer: peerRead(false) };
+    expect(peerLine('db1', reportOf(down))).toBeUndefined();
     const other = { ...peerDown, error: new DbFailure('refused', 'another text') };
     expect(peerLine('db1', reportOf(facts(false, other)))?.key).toBe(peerLine('db1', reportOf(facts(false, peerDown)))?.key);
   });
