@@ -14,7 +14,7 @@ export interface OptionSpec {
   readonly name: string;
   readonly short?: string;
   readonly kind: OptionKind;
-  readonly group: 'Connection' | 'TLS' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Notify' | 'Lint' | 'General';
+  readonly group: 'Connection' | 'TLS' | 'Policy' | 'Output' | 'Logging' | 'Daemon' | 'Maintenance' | 'Notify' | 'Lint' | 'General';
   /** The commands that take this option; absent means all of them. */
   readonly commands?: readonly Command[];
   /** Options that describe one target: with `daemon --config` they belong in the file. */
@@ -67,7 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'offline', commands: ['lint-keepalived'], kind: 'boolean', group: 'Lint', describe: "Skip the host checks (script user, script paths and permissions, track file directories, keepalived -t): for a FILE meant for another machine" },
   { name: 'log-file', commands: ['check', 'notify'], kind: 'string', group: 'Logging', describe: 'Append one JSON line per unhealthy result to this file' },
   { name: 'no-syslog', commands: ['check', 'notify'], kind: 'boolean', group: 'Logging', describe: 'Do not log unhealthy results to syslog/journal (by default one line goes there via logger(1), tag check-mysql)' },
-  { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see docs/daemon.md); without it, one target from the connection options' },
+  { name: 'config', kind: 'string', group: 'Daemon', commands: ['daemon', 'maintenance'], describe: 'Daemon config file with [daemon] and [target NAME] sections (see docs/daemon.md); without it, one target from the connection options', describeFor: { maintenance: "The daemon's config file: the maintenance-file of its target (--target, or its only target)" } },
   { name: 'interval', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Seconds between full checks of each target', defaultText: String(DEFAULTS.intervalS) },
   { name: 'rise', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive good checks before a target is healthy (it starts in fault)', defaultText: String(DEFAULTS.rise) },
   { name: 'fall', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: String(DEFAULTS.fall) },
@@ -76,6 +76,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'peer', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'The other node of the pair, HOST[:PORT] (port: the target\'s), reached over TCP with the target\'s credentials and TLS options: read every check, to warn when both nodes are writable and to name errant transactions on this node' },
   { name: 'listen', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'HTTP address for /metrics, /health, /health/NAME and /live', defaultText: DEFAULTS.listen },
   { name: 'mark-fault', kind: 'boolean', group: 'Daemon', commands: ['daemon'], describe: 'Write the fault value to every track file and exit (for systemd ExecStopPost)' },
+  { name: 'maintenance-file', kind: 'string', group: 'Maintenance', commands: ['check', 'daemon', 'maintenance'], perTarget: true, describe: "While this file exists the target is in maintenance: its track file reads fault, /health/NAME answers 503 (or --maintenance-http-status), and the one-shot check exits 1 without connecting. Its directory must be writable by its owner only (e.g. /var/lib/check-mysql); see docs/maintenance.md" },
+  { name: 'maintenance-http-status', kind: 'string', group: 'Maintenance', commands: ['daemon'], describe: "What /health/NAME answers for a target in maintenance: 503, or 404 for HAProxy's `http-check disable-on-404` (drain: existing sessions stay, no new ones)", choices: ['503', '404'], defaultText: String(DEFAULTS.maintenanceHttpStatus) },
+  { name: 'reason', kind: 'string', group: 'Maintenance', commands: ['maintenance'], describe: "With 'on': why, recorded in the file and shown by status, the daemon's log, status file and /health (one line)", defaultText: DEFAULTS.maintenanceReason },
+  { name: 'target', kind: 'string', group: 'Maintenance', commands: ['maintenance'], describe: "With --config: the [target NAME] whose maintenance-file to use (needed when the config has several)" },
   { name: 'catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'On MASTER: seconds to wait for the SQL thread to apply everything the IO thread received, before making the server writable', defaultText: String(DEFAULTS.catchUpTimeoutS) },
   { name: 'on-catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'When the catch-up times out: stay read-only (the check then fails and keepalived retries) or promote anyway (possible conflicts)', choices: ['stay-read-only', 'promote'], defaultText: DEFAULTS.onCatchUpTimeout },
   { name: 'kill-connections', kind: 'boolean', group: 'Notify', commands: ['notify'], describe: 'On BACKUP/FAULT/STOP: after setting read-only, kill client connections (not replication, not --keep-user), so writes through stale connections stop' },

@@ -7,22 +7,11 @@ import { REPO_ROOT } from './repo.js';
 
 export const DASHBOARD = join(REPO_ROOT, 'deploy', 'grafana', 'check-mysql-dashboard.json');
 
-/**
- * Series the dashboard shows that come from a branch not merged yet: their panels are listed,
- * their queries must parse, and they must return nothing yet. Whoever merges that branch removes
- * the entry here (the dashboard test then fails until they do, since the series appear).
- */
-export const PENDING_MERGE: Readonly<Record<string, string>> = {
-  check_mysql_maintenance: "the maintenance branch (issue 12's --maintenance-file and its gauge)",
-};
-
 export interface PanelQuery {
   readonly panel: string;
   readonly refId: string;
   /** As written in the dashboard, with Grafana's variables. */
   readonly expr: string;
-  /** The PENDING_MERGE series it uses, if any. */
-  readonly pending?: string;
 }
 
 interface Panel {
@@ -55,10 +44,7 @@ export const metricNames = (expr: string): string[] => [...new Set(expr.match(/\
 
 export function panelQueries(d: Dashboard = readDashboard()): PanelQuery[] {
   return allPanels(d).flatMap((p) =>
-    (p.targets ?? []).map((t) => {
-      const pending = metricNames(t.expr).find((m) => m in PENDING_MERGE);
-      return { panel: p.title, refId: t.refId, expr: t.expr, ...(pending && { pending }) };
-    }),
+    (p.targets ?? []).map((t) => ({ panel: p.title, refId: t.refId, expr: t.expr })),
   );
 }
 

@@ -2,8 +2,7 @@
 // this suite's temp dir) scraping real daemons, one per node of a real master-master pair, each
 // with the other as its peer and pt-heartbeat's table, plus a target whose server is down. Every
 // panel's expression, read from the dashboard JSON, is asked of Prometheus's HTTP API and must
-// return data; those on series of a branch not merged yet (PENDING_MERGE) must parse and return
-// nothing, and are listed.
+// return data.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns } from '../helpers/clients/cli.js';
 import { DaemonProcess } from '../helpers/clients/daemon.js';
 import { prometheusMissing, PrometheusServer, type Sample } from '../helpers/clients/prometheus.js';
-import { asPromql, panelQueries, PENDING_MERGE, readDashboard, type PanelQuery } from '../helpers/dashboard.js';
+import { asPromql, panelQueries, readDashboard, type PanelQuery } from '../helpers/dashboard.js';
 import { findBinaries } from '../helpers/servers/binaries.js';
 import { createHeartbeatTable, HEARTBEAT_TABLE } from '../helpers/servers/heartbeat.js';
 import { startPair, type Pair } from '../helpers/servers/pair.js';
@@ -61,7 +60,7 @@ describeNeeding(missing, 'the Grafana dashboard: every panel returns data from a
       { job: 'check-mysql-b', address: `127.0.0.1:${b}`, scheme: 'http' },
     ]);
     // Every query that must answer has answered (rate() needs two scrapes in its window), or time is up.
-    const queries = panelQueries().filter((q) => !q.pending);
+    const queries = panelQueries();
     const end = Date.now() + DATA_TIMEOUT_MS;
     for (;;) {
       for (const q of queries) answers.set(q, await prometheus.query(asPromql(q.expr)));
@@ -108,18 +107,10 @@ describeNeeding(missing, 'the Grafana dashboard: every panel returns data from a
     expect(by('Both writable')).toEqual({ 'db-a': 0, 'db-b': 0 });
     expect(by('Peer as read by each daemon', 'B')).toEqual({ 'db-a': 0, 'db-b': 1 });
     expect(by('Errant transactions on the standby')).toEqual({ 'db-b': 0 });
+    expect(by('Maintenance')).toEqual({ 'db-a': 0, 'db-b': 0, 'db-down': 0 });
     expect(Object.keys(by('Lag per channel', 'A'))).toEqual(['db-b']);
     const why = [...answers].find(([q]) => q.panel === 'Why not healthy now')![1].map((s) => `${s.metric.target}: ${s.metric.reason}`);
     expect(why).toEqual(['db-down: refused']);
   });
 
-  it('panels on series of a branch not merged yet parse and return nothing yet (pending merge)', async () => {
-    const pending = panelQueries().filter((q) => q.pending);
-    for (const q of pending) {
-      console.log(`pending-merge: panel "${q.panel}" (${q.refId}) uses ${q.pending}, from ${PENDING_MERGE[q.pending!]}`);
-      // Parses (an error would throw) and has no data: once the branch is merged it has, and this entry must go.
-      expect(await prometheus!.query(asPromql(q.expr)), `${q.pending} now has data: remove it from PENDING_MERGE in test/helpers/dashboard.ts`).toEqual([]);
-    }
-    expect(pending.map((q) => q.pending)).toEqual(Object.keys(PENDING_MERGE));
-  });
 });

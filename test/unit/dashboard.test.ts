@@ -1,11 +1,11 @@
 // The shipped Grafana dashboard, read as Grafana imports it: one datasource variable that every
-// panel uses, unique panel ids, and only series the daemon exports (or that a pending branch
-// will). That each query returns data from real daemons is test/integration/dashboard.test.ts.
+// panel uses, unique panel ids, and only series the daemon exports.
+// That each query returns data from real daemons is test/integration/dashboard.test.ts.
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createDaemonMetrics } from '../../src/metrics/daemon-metrics.js';
 import { createFileWriteMetrics } from '../../src/metrics/file-write-metrics.js';
-import { allPanels, metricNames, panelQueries, PENDING_MERGE, readDashboard } from '../helpers/dashboard.js';
+import { allPanels, metricNames, panelQueries, readDashboard } from '../helpers/dashboard.js';
 
 async function exportedNames(): Promise<Set<string>> {
   const registry = new Registry();
@@ -38,9 +38,9 @@ describe('the Grafana dashboard', () => {
     for (const q of panelQueries(dashboard)) expect(q.expr, q.panel).toContain('target=~"$target"');
   });
 
-  it('uses only series the daemon exports, or that a branch pending merge adds', async () => {
+  it('uses only series the daemon exports', async () => {
     const exported = await exportedNames();
-    const unknown = panelQueries(dashboard).flatMap((q) => metricNames(q.expr).filter((m) => !exported.has(m) && !(m in PENDING_MERGE)).map((m) => `${q.panel}: ${m}`));
+    const unknown = panelQueries(dashboard).flatMap((q) => metricNames(q.expr).filter((m) => !exported.has(m)).map((m) => `${q.panel}: ${m}`));
     expect(unknown).toEqual([]);
   });
 
