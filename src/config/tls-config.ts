@@ -110,7 +110,7 @@ export function tlsConfig(s: TlsSettings, host: string | undefined, fs: OptionFi
   return { tls: Object.freeze(tls), auth, notices };
 }
 
-function passwordPolicy(s: TlsSettings, verifiedChannel: boolean, read: Reader, names: SettingNames, notices: string[]): PasswordPolicy {
+function passwordPolicy(s: TlsSettings, verifiedChannel: boolean, read: PemReader, names: SettingNames, notices: string[]): PasswordPolicy {
   const keyPath = s.get('server-public-key-path') as string | undefined;
   const getKey = booleanSetting('get-server-public-key', s.get('get-server-public-key'), names) === true;
   if (getKey && keyPath === undefined && !verifiedChannel) {
@@ -134,18 +134,18 @@ function tlsVersions(written: string | undefined, names: SettingNames): { minVer
 }
 
 /** What a file must hold, by PEM label; the file's text is never repeated in an error (it may be a key). */
-interface Pem {
+export interface Pem {
   readonly what: string;
   readonly label: RegExp;
 }
-const CERTIFICATE: Pem = { what: 'certificate', label: /-----BEGIN (TRUSTED )?CERTIFICATE-----/ };
-const PRIVATE_KEY: Pem = { what: 'private key', label: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ };
+export const CERTIFICATE: Pem = { what: 'certificate', label: /-----BEGIN (TRUSTED )?CERTIFICATE-----/ };
+export const PRIVATE_KEY: Pem = { what: 'private key', label: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ };
 const CRL: Pem = { what: 'revocation list', label: /-----BEGIN X509 CRL-----/ };
 const PUBLIC_KEY: Pem = { what: 'public key', label: /-----BEGIN (RSA )?PUBLIC KEY-----/ };
 
-type Reader = (key: string, path: string, pem: Pem) => string;
+export type PemReader = (key: string, path: string, pem: Pem) => string;
 
-function fileReader(fs: OptionFileSystem, names: SettingNames): Reader {
+export function fileReader(fs: OptionFileSystem, names: SettingNames): PemReader {
   return (key, path, pem) => {
     let text: string;
     try {
@@ -162,7 +162,7 @@ function fileReader(fs: OptionFileSystem, names: SettingNames): Reader {
 const CA_FILE = /^([0-9a-f]{8}\.\d+|.+\.(pem|crt))$/;
 const MAX_CA_FILES = 100;
 
-function readCaPath(fs: OptionFileSystem, dir: string, read: Reader, names: SettingNames): string {
+function readCaPath(fs: OptionFileSystem, dir: string, read: PemReader, names: SettingNames): string {
   let entries: string[];
   try {
     entries = fs.readDir(dir);
@@ -177,7 +177,7 @@ function readCaPath(fs: OptionFileSystem, dir: string, read: Reader, names: Sett
 }
 
 /** A private key others can read is a key others can use; warned about as a password is. */
-function exposedKey(fs: OptionFileSystem, path: string): string | undefined {
+export function exposedKey(fs: OptionFileSystem, path: string): string | undefined {
   let info;
   try {
     info = fs.stat(path);
