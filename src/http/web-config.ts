@@ -92,7 +92,7 @@ class Reader {
   parse(text: string): YAMLMap | undefined {
     const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     const err = doc.errors[0];
-    if (err) throw new UsageError(`${this.path}:${err.linePos?.[0].line ?? 1}: not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    if (err) throw new UsageError(`${this.path}:${this.lines.linePos(err.pos[0]).line}: not valid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return undefined;
     if (!isMap(doc.contents)) throw this.error(doc.contents, 'the top level must be a mapping');
     return doc.contents;

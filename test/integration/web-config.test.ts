@@ -1,0 +1,220 @@
+/**
+ * --web-config-file against real components: promtool accepts the shipped example, a real
+ * Prometheus (Debian's, on loopback in its own temp dir) scrapes the daemon over TLS with basic
+ * auth and finds up == 1 and mysql_up == 1 while the daemon itself checks a MariaDB that
+ * requires TLS; a Prometheus with a wrong password is refused. Plain HTTP, no and wrong
+ * credentials are refused on every endpoint; the headers are on every answer; a bad reload keeps
+ * the old file; client certificates are enforced; every bad fixture exits 2 with one line.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { nodeConfigFiles } from '../../src/edge/config-files.js';
+import { loadWebConfig } from '../../src/http/web-config-files.js';
+import { UsageError } from '../../src/usage-error.js';
+import { DaemonProcess } from '../helpers/clients/daemon.js';
+import { cliEnv } from '../helpers/clients/cli.js';
+import { prometheusMissing, PrometheusServer } from '../helpers/clients/prometheus.js';
+import { findExecutable } from '../helpers/executables.js';
+import { freePort } from '../helpers/ports.js';
+import { BIN, REPO_ROOT as ROOT } from '../helpers/repo.js';
+import { startTlsServer, tlsServerMissing, type TlsServer } from '../helpers/servers/tls-server.js';
+import { describeNeeding } from '../helpers/suite.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { makeCertificates, type Certificates } from '../helpers/tls/certificates.js';
+
+const EXAMPLE = join(ROOT, 'examples', 'web-config.yml');
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'web-configs');
+/** The passwords whose hashes the example ships (its comment says so). */
+const PROMETHEUS = { username: 'prometheus', password: 'example-only-prometheus' };
+const HAPROXY = { username: 'haproxy', password: 'example-only-haproxy' };
+const ENDPOINTS = ['/metrics', '/health', '/health/db', '/live'];
+const EXAMPLE_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'deny', 'content-security-policy': "default-src 'none'" };
+
+const missing = (): string | undefined =>
+  tlsServerMissing() ?? prometheusMissing() ?? (findExecutable('promtool') ? undefined : 'promtool is not installed (apt-get install prometheus)') ?? (findExecutable('htpasswd') ? undefined : 'htpasswd is not installed (apt-get install apache2-utils)');
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+interface Get {
+  auth?: { username: string; password: string };
+  ca?: string;
+  cert?: { cert: string; key: string };
+}
+
+function get(url: string, { auth, ca, cert }: Get = {}): Promise<Answer> {
+  const u = new URL(url);
+  const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ...(auth && { auth: `${auth.username}:${auth.password}` }),
+        ...(ca && { ca: readFileSync(ca) }),
+        ...(cert && { cert: readFileSync(cert.cert), key: readFileSync(cert.key) }),
+        agent: false,
+        timeout: 5_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const hash = (user: string, password: string): string => execFileSync('htpasswd', ['-nbBC', '10', user, password], { encoding: 'utf8' }).trim().split(':')[1]!;
+
+describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a real Prometheus', () => {
+  let certs: Certificates;
+  let tls: TlsServer;
+  let dir = '';
+  let web = '';
+  let base = '';
+  let daemon: DaemonProcess | undefined;
+  let prometheus: PrometheusServer | undefined;
+
+  beforeAll(async () => {
+    certs = await makeCertificates();
+    tls = await startTlsServer(certs);
+    dir = await makeTempDir();
+    // The example as shipped, with the certificate files it names beside it.
+    web = join(dir, 'web-config.yml');
+    copyFileSync(EXAMPLE, web);
+    copyFileSync(certs.server.cert, join(dir, 'web.crt'));
+    copyFileSync(certs.server.key, join(dir, 'web.key'));
+    chmodSync(join(dir, 'web.key'), 0o600);
+    const port = await freePort();
+    base = `https://127.0.0.1:${port}`;
+    const config = join(dir, 'daemon.cnf');
+    writeFileSync(
+      config,
+      ['[daemon]', `listen=127.0.0.1:${port}`, 'interval=0.5', `web-config-file=${web}`, '[target db]', 'host=127.0.0.1', `port=${tls.server.port}`, `user=${tls.check.user}`, `password=${tls.check.password}`, 'ssl-mode=VERIFY_IDENTITY', `ssl-ca=${certs.ca}`, 'timeout=1', ''].join('\n'),
+      { mode: 0o600 },
+    );
+    daemon = await DaemonProcess.start({ args: ['--config', config], marker: dir });
+    await daemon.waitForLog('db healthy', (l) => l.target === 'db' && l.healthy === true, 10_000);
+  });
+  afterAll(async () => {
+    await prometheus?.stop();
+    await daemon?.kill();
+    await tls?.server.cleanup();
+    if (dir) await removeTempDir(dir);
+  });
+
+  it('promtool check web-config accepts the shipped example', () => {
+    const run = spawnSync('promtool', ['check', 'web-config', web], { encoding: 'utf8' });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toContain('SUCCESS');
+  });
+
+  it('says at start that it serves HTTPS with basic authentication', () => {
+    expect(daemon!.lines[0]!.msg).toMatch(/^check-mysql daemon started: 1 target\(s\), listening on https:\/\/127\.0\.0\.1:\d+ with basic authentication$/);
+  });
+
+  it('a real Prometheus scrapes it over TLS with basic auth (up == 1, mysql_up == 1); one with a wrong password is refused (up == 0, 401)', async () => {
+    const address = base.slice('https://'.length);
+    const promDir = join(dir, 'prometheus');
+    mkdirSync(promDir);
+    prometheus = await PrometheusServer.start(promDir, [
+      { job: 'check-mysql', address, scheme: 'https', caFile: certs.ca, basicAuth: PROMETHEUS },
+      { job: 'wrong-password', address, scheme: 'https', caFile: certs.ca, basicAuth: { username: 'prometheus', password: 'not-it' } },
+      { job: 'plain-http', address, scheme: 'http' },
+    ]);
+    const value = async (expr: string) => (await prometheus!.query(expr))[0]?.value;
+    await prometheus.waitUntil('up == 1 and mysql_up == 1 from a scrape over TLS', async () => (await value('up{job="check-mysql"}')) === 1 && (await value('mysql_up{job="check-mysql"}')) === 1, 30_000);
+    expect(await prometheus.query('mysql_up{job="check-mysql"}')).toEqual([{ metric: expect.objectContaining({ __name__: 'mysql_up', job: 'check-mysql', target: 'db' }), value: 1 }]);
+    await prometheus.waitUntil('the other two jobs to be scraped', async () => (await prometheus!.targets()).every((t) => t.health !== 'unknown'), 10_000);
+    const byJob = Object.fromEntries((await prometheus.targets()).map((t) => [t.job, t]));
+    expect(byJob['check-mysql']).toMatchObject({ health: 'up', lastError: '' });
+    expect(byJob['wrong-password']!.health).toBe('down');
+    expect(byJob['wrong-password']!.lastError).toMatch(/401 Unauthorized/);
+    expect(byJob['plain-http']!.health).toBe('down');
+    expect(await value('up{job="wrong-password"}')).toBe(0);
+    expect(await value('up{job="plain-http"}')).toBe(0);
+  });
+
+  it.each(ENDPOINTS)('%s: 401 with a Basic challenge without credentials or with wrong ones, the answer with them, the headers on all three', async (path) => {
+    const none = await get(`${base}${path}`, { ca: certs.ca });
+    const wrong = await get(`${base}${path}`, { ca: certs.ca, auth: { username: 'prometheus', password: 'example-only-haproxy' } });
+    const unknown = await get(`${base}${path}`, { ca: certs.ca, auth: { username: 'nobody', password: 'example-only-prometheus' } });
+    const right = await get(`${base}${path}`, { ca: certs.ca, auth: HAPROXY });
+    for (const refused of [none, wrong, unknown]) {
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toBe('Basic realm="check-mysql", charset="UTF-8"');
+      expect(refused.body).toBe('Unauthorized\n');
+      expect(refused.headers).toMatchObject(EXAMPLE_HEADERS);
+    }
+    expect(right.status, right.body).toBe(200);
+    expect(right.headers).toMatchObject(EXAMPLE_HEADERS);
+    if (path === '/metrics') expect(right.body).toMatch(/^mysql_up\{target="db"\} 1$/m);
+  });
+
+  it('plain HTTP on the port gets no HTTP answer at all', async () => {
+    await expect(get(`${base.replace('https:', 'http:')}/health`, { auth: HAPROXY })).rejects.toThrow(/socket hang up|ECONNRESET|closed|Parse Error/i);
+  });
+
+  it('a bad reload keeps the old web config and says so in one line; a good one takes new credentials', async () => {
+    const good = readFileSync(web, 'utf8');
+    const from = daemon!.lines.length;
+    writeFileSync(web, good.replace(/(prometheus: )\S+/, (_all, key: string) => `${key}not-a-hash`));
+    daemon!.signal('SIGHUP');
+    const failed = await daemon!.waitForLog('the refused reload', (l) => l.msg.startsWith('reload failed'), 5_000, from);
+    expect(failed.msg).toBe(`reload failed, keeping the current config: ${web}:32: basic_auth_users: the password of 'prometheus' is not a bcrypt hash ($2y$, $2a$ or $2b$, cost 4 to 31, as 'htpasswd -nBC 10 USER' writes)`);
+    expect(daemon!.lines.slice(from).filter((l) => l.level === 'error' || l.msg.includes('reload'))).toHaveLength(1);
+    expect((await get(`${base}/metrics`, { ca: certs.ca, auth: PROMETHEUS })).status).toBe(200);
+
+    const again = daemon!.lines.length;
+    writeFileSync(web, good.replace(/(prometheus: )\S+/, (_all, key: string) => `${key}${hash('prometheus', 'rotated')}`));
+    daemon!.signal('SIGHUP');
+    await daemon!.waitForLog('the reload', (l) => l.msg.startsWith('config reloaded'), 5_000, again);
+    expect((await get(`${base}/metrics`, { ca: certs.ca, auth: PROMETHEUS })).status).toBe(401);
+    expect((await get(`${base}/metrics`, { ca: certs.ca, auth: { username: 'prometheus', password: 'rotated' } })).status).toBe(200);
+    writeFileSync(web, good);
+    daemon!.signal('SIGHUP');
+    await daemon!.waitForLog('the reload back', (l) => l.msg.startsWith('config reloaded'), 5_000, daemon!.lines.length);
+  });
+
+  it('RequireAndVerifyClientCert, on reload: no client certificate, or one from another CA, gets no answer; one signed by client_ca_file does', async () => {
+    const good = readFileSync(web, 'utf8');
+    copyFileSync(certs.ca, join(dir, 'clients-ca.pem'));
+    writeFileSync(web, good.replace('# client_auth_type: RequireAndVerifyClientCert\n  # client_ca_file: clients-ca.pem', 'client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: clients-ca.pem'));
+    const from = daemon!.lines.length;
+    daemon!.signal('SIGHUP');
+    await daemon!.waitForLog('the reload', (l) => l.msg.startsWith('config reloaded'), 5_000, from);
+    await expect(get(`${base}/health`, { ca: certs.ca, auth: HAPROXY })).rejects.toThrow();
+    await expect(get(`${base}/health`, { ca: certs.ca, auth: HAPROXY, cert: certs.impostor })).rejects.toThrow();
+    const answer = await get(`${base}/health`, { ca: certs.ca, auth: HAPROXY, cert: certs.client });
+    expect(answer.status, answer.body).toBe(200);
+    writeFileSync(web, good);
+    daemon!.signal('SIGHUP');
+    await daemon!.waitForLog('the reload back', (l) => l.msg.startsWith('config reloaded'), 5_000, daemon!.lines.length);
+    expect((await get(`${base}/health`, { ca: certs.ca, auth: HAPROXY })).status).toBe(200);
+  });
+
+  it.each(readdirSync(FIXTURES).filter((f) => f.startsWith('invalid-')))('%s: the daemon exits 2 at start with one line, before anything', async (name) => {
+    const file = join(FIXTURES, name);
+    let expected = '';
+    try {
+      loadWebConfig(file, nodeConfigFiles());
+    } catch (err) {
+      if (err instanceof UsageError) expected = err.message;
+    }
+    expect(expected, 'the fixture is refused').not.toBe('');
+    const run = spawnSync(process.execPath, [BIN, 'daemon', '--no-defaults', '-h', '127.0.0.1', '-P', '1', '--listen', `127.0.0.1:${await freePort()}`, '--web-config-file', file], { encoding: 'utf8', env: cliEnv(), timeout: 10_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(`check-mysql daemon: ${expected}\n`);
+    expect(run.stdout).toBe('');
+  });
+});
