@@ -17,6 +17,7 @@ import { loadWebConfig } from '../../src/http/web-config-files.js';
 import { UsageError } from '../../src/usage-error.js';
 import { DaemonProcess } from '../helpers/clients/daemon.js';
 import { cliEnv } from '../helpers/clients/cli.js';
+import { haproxyMissing, HaproxyProcess } from '../helpers/clients/haproxy.js';
 import { prometheusMissing, PrometheusServer } from '../helpers/clients/prometheus.js';
 import { findExecutable } from '../helpers/executables.js';
 import { freePort } from '../helpers/ports.js';
@@ -35,7 +36,7 @@ const ENDPOINTS = ['/metrics', '/health', '/health/db', '/live'];
 const EXAMPLE_HEADERS = { 'x-content-type-options': 'nosniff', 'x-frame-options': 'deny', 'content-security-policy': "default-src 'none'" };
 
 const missing = (): string | undefined =>
-  tlsServerMissing() ?? prometheusMissing() ?? (findExecutable('promtool') ? undefined : 'promtool is not installed (apt-get install prometheus)') ?? (findExecutable('htpasswd') ? undefined : 'htpasswd is not installed (apt-get install apache2-utils)');
+  tlsServerMissing() ?? prometheusMissing() ?? haproxyMissing() ?? (findExecutable('promtool') ? undefined : 'promtool is not installed (apt-get install prometheus)') ?? (findExecutable('htpasswd') ? undefined : 'htpasswd is not installed (apt-get install apache2-utils)');
 
 interface Answer {
   status: number;
@@ -84,6 +85,7 @@ describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a re
   let base = '';
   let daemon: DaemonProcess | undefined;
   let prometheus: PrometheusServer | undefined;
+  let haproxy: HaproxyProcess | undefined;
 
   beforeAll(async () => {
     certs = await makeCertificates();
@@ -108,6 +110,7 @@ describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a re
   });
   afterAll(async () => {
     await prometheus?.stop();
+    await haproxy?.stop();
     await daemon?.kill();
     await tls?.server.cleanup();
     if (dir) await removeTempDir(dir);
@@ -143,6 +146,32 @@ describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a re
     expect(byJob['plain-http']!.health).toBe('down');
     expect(await value('up{job="wrong-password"}')).toBe(0);
     expect(await value('up{job="plain-http"}')).toBe(0);
+  });
+
+  it("HAProxy's httpchk reaches /health/NAME over TLS with basic auth, as docs/daemon.md configures it; a wrong password is a DOWN server (401)", async () => {
+    const address = base.slice('https://'.length);
+    const port = address.split(':')[1];
+    const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
+    const backend = (name: string, authorization: string) => [
+      `backend ${name}`,
+      '    option httpchk',
+      `    http-check send meth GET uri /health/db ver HTTP/1.1 hdr Host check-mysql hdr Authorization "Basic ${authorization}"`,
+      '    http-check expect status 200',
+      `    default-server inter 200ms fall 2 rise 1 check-ssl verify required ca-file ${certs.ca}`,
+      `    server db 127.0.0.1:${tls.server.port} check port ${port} verifyhost localhost check-sni localhost`,
+    ];
+    const haproxyDir = join(dir, 'haproxy');
+    mkdirSync(haproxyDir);
+    const body = ['defaults', '    mode tcp', '    timeout connect 2s', '    timeout client 5s', '    timeout server 5s', '    timeout check 2s', ...backend('mysql_writer', basic(HAPROXY.username, HAPROXY.password)), ...backend('wrong_password', basic(HAPROXY.username, 'not-it'))];
+    haproxy = await HaproxyProcess.start(haproxyDir, `${body.join('\n')}\n`);
+    const state = async () => Object.fromEntries((await haproxy!.servers()).map((s) => [s.backend, s]));
+    await haproxy.waitUntil('both checks to have run', async () => {
+      const s = await state();
+      return s.mysql_writer?.checkStatus === 'L7OK' && s.wrong_password?.status === 'DOWN';
+    }, 10_000);
+    const s = await state();
+    expect(s.mysql_writer).toMatchObject({ status: 'UP', checkStatus: 'L7OK', checkCode: '200' });
+    expect(s.wrong_password).toMatchObject({ status: 'DOWN', checkStatus: 'L7STS', checkCode: '401' });
   });
 
   it.each(ENDPOINTS)('%s: 401 with a Basic challenge without credentials or with wrong ones, the answer with them, the headers on all three', async (path) => {
