@@ -10,9 +10,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { nodeConfigFiles } from '../../src/edge/config-files.js';
+import { CLIENT_TIMEOUT_MS } from '../../src/http/health-server.js';
 import { loadWebConfig } from '../../src/http/web-config-files.js';
 import { UsageError } from '../../src/usage-error.js';
 import { DaemonProcess } from '../helpers/clients/daemon.js';
@@ -188,6 +191,22 @@ describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a re
     expect(right.status, right.body).toBe(200);
     expect(right.headers).toMatchObject(EXAMPLE_HEADERS);
     if (path === '/metrics') expect(right.body).toMatch(/^mysql_up\{target="db"\} 1$/m);
+  });
+
+  it('a client that never starts its TLS handshake, or never sends a request after it, is closed as a slow HTTP client is', async () => {
+    const port = Number(base.split(':')[2]);
+    const closedAfter = (open: (done: () => void) => { on(event: 'error', f: () => void): unknown }) =>
+      new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        open(() => resolve(performance.now() - t0)).on('error', () => undefined);
+      });
+    const [silent, idle] = await Promise.all([
+      closedAfter((done) => tcpConnect(port, '127.0.0.1').once('close', done)),
+      closedAfter((done) => tlsConnect({ port, host: '127.0.0.1', ca: readFileSync(certs.ca) }).once('close', done)),
+    ]);
+    console.log(`[web-config] measured: a TCP client silent before the handshake closed after ${silent.toFixed(0)} ms, a TLS client idle after it after ${idle.toFixed(0)} ms`);
+    // The timeout, plus Node's 500 ms sweep and slack for a loaded 2-core machine.
+    for (const ms of [silent, idle]) expect(ms).toBeLessThan(CLIENT_TIMEOUT_MS + 2_500);
   });
 
   it('plain HTTP on the port gets no HTTP answer at all', async () => {
