@@ -251,6 +251,14 @@ describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a re
     expect((await get(`${base}/health`, { ca: certs.ca, auth: HAPROXY })).status).toBe(200);
   });
 
+  it('--mark-fault (systemd ExecStopPost) still sets the track files to fault when the web config is bad', () => {
+    const track = join(dir, 'mark.track');
+    writeFileSync(track, '0\n');
+    const run = spawnSync(process.execPath, [BIN, 'daemon', '--no-defaults', '-h', '127.0.0.1', '-P', '1', '--track-file', track, '--web-config-file', join(FIXTURES, 'invalid-hash.yml'), '--mark-fault'], { encoding: 'utf8', env: cliEnv(), timeout: 10_000 });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(readFileSync(track, 'utf8').trim()).toBe('1');
+  });
+
   it.each(readdirSync(FIXTURES).filter((f) => f.startsWith('invalid-')))('%s: the daemon exits 2 at start with one line, before anything', async (name) => {
     const file = join(FIXTURES, name);
     let expected = '';
