@@ -34,6 +34,7 @@ export function basicCredentials(header: string | undefined): { user: string; pa
  */
 export class BasicAuth {
   private readonly remembered = new Map<string, boolean>();
+  private readonly inflight = new Map<string, Promise<boolean>>();
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
 
@@ -54,15 +55,25 @@ export class BasicAuth {
     const key = createHash('sha256').update(`${creds.user}\0${hash ?? DECOY}\0${creds.password}`).digest('hex');
     const known = this.remembered.get(key);
     if (known !== undefined) return known && hash !== undefined ? 'ok' : 'denied';
-    if (this.waiting >= MAX_WAITING) return 'busy';
-    this.waiting++;
-    try {
-      const ok = (await this.oneAtATime(() => this.compare(creds.password, hash ?? DECOY))) && hash !== undefined;
-      this.remember(key, ok);
-      return ok ? 'ok' : 'denied';
-    } finally {
-      this.waiting--;
+    // The same attempt again while its bcrypt runs (HAProxy checks every second; a cost-10
+    // bcrypt on a loaded machine can take longer) waits for that one instead of queueing another.
+    let pending = this.inflight.get(key);
+    if (pending === undefined) {
+      if (this.waiting >= MAX_WAITING) return 'busy';
+      this.waiting++;
+      pending = this.oneAtATime(() => this.compare(creds.password, hash ?? DECOY))
+        .then((match) => {
+          const ok = match && hash !== undefined;
+          this.remember(key, ok);
+          return ok;
+        })
+        .finally(() => {
+          this.waiting--;
+          this.inflight.delete(key);
+        });
+      this.inflight.set(key, pending);
     }
+    return (await pending) ? 'ok' : 'denied';
   }
 
   private oneAtATime<T>(run: () => Promise<T>): Promise<T> {

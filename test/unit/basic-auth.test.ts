@@ -65,6 +65,17 @@ describe('basic authentication', () => {
     expect(c.calls).toBe(1);
   });
 
+  it('the same attempt arriving while its bcrypt runs waits for that one: no second bcrypt', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let calls = 0;
+    const auth = new BasicAuth(new Map([['prom', HASH_2Y]]), async () => (calls++, await gate, false));
+    const same = Array.from({ length: 5 }, () => auth.check(basic('prom', 'wrong')));
+    open();
+    expect(await Promise.all(same)).toEqual(Array(5).fill('denied'));
+    expect(calls).toBe(1);
+  });
+
   it('forgets the oldest outcome beyond its bound', async () => {
     const c = countingCompare(true);
     const auth = new BasicAuth(new Map([['prom', HASH_2Y]]), c.compare);
