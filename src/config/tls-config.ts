@@ -30,7 +30,9 @@ export interface TlsOutcome {
 const ORDER: readonly SslMode[] = SSL_MODES;
 const verifies = (mode: SslMode): boolean => ORDER.indexOf(mode) >= ORDER.indexOf('VERIFY_CA');
 /** Options that only make sense with TLS: given without a mode, they ask for it (MariaDB: "implies --ssl"). */
-const WANTS_TLS = ['ssl-cert', 'ssl-key', 'ssl-cipher', 'tls-version', 'ssl-crl'];
+const WANTS_TLS = ['ssl-cert', 'ssl-key', 'ssl-cipher', 'tls-ciphersuites', 'tls-version', 'ssl-crl', 'ssl-crlpath'];
+/** The TLS 1.3 ciphersuites OpenSSL knows, as the mysql client's --tls-ciphersuites takes them. */
+const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
 
 /** A boolean as the command line (true) or an option file (`ssl`, `ssl=0`, `ssl=OFF`) gives it. */
 export function booleanSetting(key: string, value: ArgValue | undefined, names: SettingNames): boolean | undefined {
@@ -91,7 +93,9 @@ export function tlsConfig(s: TlsSettings, host: string | undefined, fs: OptionFi
   const auth = passwordPolicy(s, verifies(mode), read, names, notices);
   if (mode === 'DISABLED') return { auth, notices };
   const versions = tlsVersions(str('tls-version'), names);
-  const ca = verifies(mode) ? [str('ssl-ca') && read('ssl-ca', str('ssl-ca')!, CERTIFICATE), str('ssl-capath') && readCaPath(fs, str('ssl-capath')!, read, names)].filter(Boolean).join('\n') : undefined;
+  const ca = verifies(mode) ? [str('ssl-ca') && read('ssl-ca', str('ssl-ca')!, CERTIFICATE), str('ssl-capath') && readPemDir(fs, 'ssl-capath', str('ssl-capath')!, CA_FILE, CERTIFICATE, read, names)].filter(Boolean).join('\n') : undefined;
+  const crl = verifies(mode) ? [str('ssl-crl') && read('ssl-crl', str('ssl-crl')!, CRL), str('ssl-crlpath') && readPemDir(fs, 'ssl-crlpath', str('ssl-crlpath')!, CRL_FILE, CRL, read, names)].filter(Boolean).join('\n') : undefined;
+  const suites = ciphersuites(str('tls-ciphersuites'), names);
   const keyPath = str('ssl-key');
   if (keyPath !== undefined) {
     const exposed = exposedKey(fs, keyPath);
@@ -103,14 +107,15 @@ export function tlsConfig(s: TlsSettings, host: string | undefined, fs: OptionFi
     ...(ca && { ca }),
     ...(str('ssl-cert') !== undefined && { cert: read('ssl-cert', str('ssl-cert')!, CERTIFICATE) }),
     ...(keyPath !== undefined && { key: read('ssl-key', keyPath, PRIVATE_KEY) }),
-    ...(str('ssl-crl') !== undefined && verifies(mode) && { crl: read('ssl-crl', str('ssl-crl')!, CRL) }),
+    ...(crl && { crl }),
     ...(str('ssl-cipher') !== undefined && { ciphers: str('ssl-cipher') }),
+    ...(suites !== undefined && { ciphersuites: suites }),
     ...versions,
   };
   return { tls: Object.freeze(tls), auth, notices };
 }
 
-function passwordPolicy(s: TlsSettings, verifiedChannel: boolean, read: Reader, names: SettingNames, notices: string[]): PasswordPolicy {
+function passwordPolicy(s: TlsSettings, verifiedChannel: boolean, read: PemReader, names: SettingNames, notices: string[]): PasswordPolicy {
   const keyPath = s.get('server-public-key-path') as string | undefined;
   const getKey = booleanSetting('get-server-public-key', s.get('get-server-public-key'), names) === true;
   if (getKey && keyPath === undefined && !verifiedChannel) {
@@ -121,6 +126,13 @@ function passwordPolicy(s: TlsSettings, verifiedChannel: boolean, read: Reader, 
     getServerPublicKey: getKey,
     ...(keyPath !== undefined && { serverPublicKey: read('server-public-key-path', keyPath, PUBLIC_KEY) }),
   });
+}
+
+function ciphersuites(written: string | undefined, names: SettingNames): string | undefined {
+  if (written === undefined) return undefined;
+  const asked = written.split(':').map((v) => v.trim()).filter(Boolean);
+  if (asked.length === 0 || asked.some((s) => !TLS13_SUITES.includes(s))) throw invalidValue('tls-ciphersuites', written, `TLS 1.3 ciphersuites, colon-separated: ${TLS13_SUITES.join(', ')}`, names);
+  return asked.join(':');
 }
 
 function tlsVersions(written: string | undefined, names: SettingNames): { minVersion?: TlsVersion; maxVersion?: TlsVersion } {
@@ -134,18 +146,18 @@ function tlsVersions(written: string | undefined, names: SettingNames): { minVer
 }
 
 /** What a file must hold, by PEM label; the file's text is never repeated in an error (it may be a key). */
-interface Pem {
+export interface Pem {
   readonly what: string;
   readonly label: RegExp;
 }
-const CERTIFICATE: Pem = { what: 'certificate', label: /-----BEGIN (TRUSTED )?CERTIFICATE-----/ };
-const PRIVATE_KEY: Pem = { what: 'private key', label: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ };
+export const CERTIFICATE: Pem = { what: 'certificate', label: /-----BEGIN (TRUSTED )?CERTIFICATE-----/ };
+export const PRIVATE_KEY: Pem = { what: 'private key', label: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ };
 const CRL: Pem = { what: 'revocation list', label: /-----BEGIN X509 CRL-----/ };
 const PUBLIC_KEY: Pem = { what: 'public key', label: /-----BEGIN (RSA )?PUBLIC KEY-----/ };
 
-type Reader = (key: string, path: string, pem: Pem) => string;
+export type PemReader = (key: string, path: string, pem: Pem) => string;
 
-function fileReader(fs: OptionFileSystem, names: SettingNames): Reader {
+export function fileReader(fs: OptionFileSystem, names: SettingNames): PemReader {
   return (key, path, pem) => {
     let text: string;
     try {
@@ -158,26 +170,29 @@ function fileReader(fs: OptionFileSystem, names: SettingNames): Reader {
   };
 }
 
-/** OpenSSL's hashed names (`5ed36f99.0`) and the usual extensions; more than this is not a CA directory. */
-const CA_FILE = /^([0-9a-f]{8}\.\d+|.+\.(pem|crt))$/;
-const MAX_CA_FILES = 100;
+/** OpenSSL's hashed names (`5ed36f99.0` for a CA, `5ed36f99.r0` for a CRL) and the usual extensions. */
+const CA_FILE = { what: 'CA certificate', pattern: /^([0-9a-f]{8}\.\d+|.+\.(pem|crt))$/, names: "*.pem, *.crt or OpenSSL's hashed names" };
+const CRL_FILE = { what: 'revocation list', pattern: /^([0-9a-f]{8}\.r\d+|.+\.(pem|crl))$/, names: "*.pem, *.crl or OpenSSL's hashed names" };
+/** More files than this is not a directory of CAs or CRLs for one server. */
+const MAX_DIR_FILES = 100;
 
-function readCaPath(fs: OptionFileSystem, dir: string, read: Reader, names: SettingNames): string {
+/** --ssl-capath and --ssl-crlpath: every matching file of the directory, each a PEM of its kind. */
+function readPemDir(fs: OptionFileSystem, key: string, dir: string, files: { what: string; pattern: RegExp; names: string }, pem: Pem, read: PemReader, names: SettingNames): string {
   let entries: string[];
   try {
     entries = fs.readDir(dir);
   } catch (err) {
-    throw cannotRead(names('ssl-capath'), dir, err);
+    throw cannotRead(names(key), dir, err);
   }
-  const files = entries.filter((n) => CA_FILE.test(n)).sort();
-  if (files.length > MAX_CA_FILES) throw new UsageError(`${names('ssl-capath')} ${dir}: more than ${MAX_CA_FILES} certificate files`);
-  const pems = files.map((n) => read('ssl-capath', `${dir.replace(/\/$/, '')}/${n}`, CERTIFICATE));
-  if (pems.length === 0) throw new UsageError(`${names('ssl-capath')} ${dir} holds no CA certificate (*.pem, *.crt or OpenSSL's hashed names)`);
+  const matching = entries.filter((n) => files.pattern.test(n)).sort();
+  if (matching.length > MAX_DIR_FILES) throw new UsageError(`${names(key)} ${dir}: more than ${MAX_DIR_FILES} ${files.what} files`);
+  const pems = matching.map((n) => read(key, `${dir.replace(/\/$/, '')}/${n}`, pem));
+  if (pems.length === 0) throw new UsageError(`${names(key)} ${dir} holds no ${files.what} (${files.names})`);
   return pems.join('\n');
 }
 
 /** A private key others can read is a key others can use; warned about as a password is. */
-function exposedKey(fs: OptionFileSystem, path: string): string | undefined {
+export function exposedKey(fs: OptionFileSystem, path: string): string | undefined {
   let info;
   try {
     info = fs.stat(path);

@@ -4,7 +4,7 @@ import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig } from '../config/config.js';
 import { DEFAULTS } from '../config/defaults.js';
-import { choice, integer, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
+import { choice, integer, invalidValue, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
 import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine, type ParsedOptionFile } from '../config/option-file.js';
 import type { FileInfo, OptionFileSystem } from '../types/host.js';
@@ -12,6 +12,7 @@ import { cannotRead, exposedPassword, isWorldWritable, worldWritableRefused } fr
 import { isUsableLabelName } from '../metrics/label-names.js';
 import { peerAddress } from '../config/peer-address.js';
 import { UsageError } from '../usage-error.js';
+import type { WebSettings } from '../http/web-config-files.js';
 
 export interface TargetConfig extends CheckSpec {
   readonly name: string;
@@ -32,6 +33,9 @@ export interface DaemonConfig {
   readonly source: string;
   readonly listen: { readonly host: string; readonly port: number };
   readonly targets: readonly TargetConfig[];
+  /** --web-config-file (the exporter-toolkit's format), and what it gives once read (commands/daemon.ts reads it). */
+  readonly webConfigFile?: string;
+  readonly web?: WebSettings;
   /** Warnings for the log and stderr: a password on argv or readable by others, a skipped option file. */
   readonly notices: readonly string[];
 }
@@ -46,7 +50,7 @@ export interface DaemonConfigInputs {
   readonly realPath?: (path: string) => string | undefined;
 }
 
-const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall', 'maintenance-http-status']);
+const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall', 'maintenance-http-status', 'web-config-file']);
 const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall', 'maintenance-http-status']);
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** A line we do not know may be a password typed on a line of its own: errors give its place, never its text. */
@@ -104,6 +108,11 @@ const flagsOf = (argv: ParsedArgv) => (name: string): Written | undefined => {
   return value === undefined ? undefined : { value };
 };
 
+const webConfigFile = (written: Written | undefined) => (written === undefined ? {} : { webConfigFile: readWritten(written, (value, names) => {
+  if (!value?.trim()) throw invalidValue('web-config-file', value ?? '', 'the path of a web config file', names);
+  return value;
+}) });
+
 const readListen = (written: Written | undefined) => readWritten(written, (value, names) => listenAddress('listen', value ?? DEFAULTS.listen, names));
 
 function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
@@ -120,7 +129,7 @@ function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
     labels: {},
   });
   claimFiles([target], 'the command line', inputs.realPath);
-  return Object.freeze({ source: 'the command line', listen: readListen(flag('listen')), targets: Object.freeze([target]), notices: Object.freeze(notices) });
+  return Object.freeze({ source: 'the command line', listen: readListen(flag('listen')), ...webConfigFile(flag('web-config-file')), targets: Object.freeze([target]), notices: Object.freeze(notices) });
 }
 
 function fromFile(file: string, lines: readonly OptionFileLine[], inputs: DaemonConfigInputs, notices: string[]): DaemonConfig {
@@ -148,7 +157,7 @@ function fromFile(file: string, lines: readonly OptionFileLine[], inputs: Daemon
   };
   const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall'), maintenanceHttpStatus: shared('maintenance-http-status') }, inputs, notices));
   claimFiles(targets, file, inputs.realPath);
-  return Object.freeze({ source: file, listen: readListen(shared('listen')), targets: Object.freeze(targets), notices: Object.freeze(notices) });
+  return Object.freeze({ source: file, listen: readListen(shared('listen')), ...webConfigFile(shared('web-config-file')), targets: Object.freeze(targets), notices: Object.freeze(notices) });
 }
 
 function fileTarget(

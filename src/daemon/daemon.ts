@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { HostFiles } from '../types/host.js';
-import { createHealthServer, type TargetView } from '../http/health-server.js';
+import { CLIENT_TIMEOUT_MS, createHealthServer, type TargetView } from '../http/health-server.js';
+import { WebFront } from '../http/web-front.js';
 import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
 import { createFileWriteMetrics, type FileWriteMetrics } from '../metrics/file-write-metrics.js';
 import { createJsonLogger } from '../log/json-logger.js';
@@ -80,6 +81,7 @@ class Daemon {
   private fileMetrics: FileWriteMetrics;
   private readonly files: FileWrites;
   private server: Server | undefined;
+  private readonly front: WebFront;
   private stopping = false;
 
   constructor(
@@ -89,6 +91,7 @@ class Daemon {
   ) {
     this.files = new FileWrites((path, content) => deps.writeFile(path, content), log, (t, w) => this.fileMetrics.set(meta(t), w.kind, w.error === undefined));
     [this.metrics, this.fileMetrics] = this.freshMetrics(config);
+    this.front = new WebFront(config.web, CLIENT_TIMEOUT_MS);
   }
 
   async listen(): Promise<void> {
@@ -97,7 +100,7 @@ class Daemon {
       metrics: () => this.registry.metrics(),
       metricsContentType: this.registry.contentType,
       now: this.deps.wallClock,
-    });
+    }, this.front.createServer);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.listen.port, this.config.listen.host, () => {
@@ -111,7 +114,8 @@ class Daemon {
 
   start(): void {
     const { listen, targets, source } = this.config;
-    this.log.info({ pid: this.deps.pid, listen: `${listen.host}:${listen.port}`, targets: targets.map((t) => t.name), config: source }, `check-mysql daemon started: ${targets.length} target(s), listening on ${listen.host}:${listen.port}`);
+    const auth = this.config.web?.users.size ? ' with basic authentication' : '';
+    this.log.info({ pid: this.deps.pid, listen: `${listen.host}:${listen.port}`, scheme: this.front.scheme, targets: targets.map((t) => t.name), config: source }, `check-mysql daemon started: ${targets.length} target(s), listening on ${this.front.scheme}://${listen.host}:${listen.port}${auth}`);
     for (const t of targets) this.startMonitor(t, initialState(this.deps.wallClock()));
   }
 
@@ -171,6 +175,8 @@ class Daemon {
       if (t) this.startMonitor(t, monitor.current);
     }
     for (const t of next.targets) if (!this.monitors.has(t.name)) this.startMonitor(t, initialState(this.deps.wallClock()));
+    const webWarning = this.front.update(next.web);
+    if (webWarning) this.log.warn({ webConfig: next.webConfigFile }, webWarning);
     this.config = { ...next, listen: this.config.listen };
     [this.metrics, this.fileMetrics] = this.freshMetrics(this.config);
     for (const m of this.monitors.values()) if (m.current.lastReport) this.metrics.record(meta(m.target), m.current);

@@ -42,9 +42,24 @@ export const offersTls = (conn: Pick<Upgradable, 'serverCapabilityFlags'>): bool
  */
 const contexts = new WeakMap<TlsConfig, SecureContext>();
 
+/**
+ * --ssl-cipher narrows TLS 1.2's ciphers and --tls-ciphersuites TLS 1.3's, as in the mysql
+ * client. Node takes both in one list (TLS 1.3's by their TLS_ names), and a list without one
+ * kind leaves none of it: TLS 1.3 names alone would leave TLS 1.2 with no cipher. So the kind
+ * not given keeps Node's defaults (`defaults`: tls.DEFAULT_CIPHERS).
+ */
+export function nodeCipherList(tls: Pick<TlsConfig, 'ciphers' | 'ciphersuites'>, defaults: string): string | undefined {
+  if (tls.ciphers === undefined && tls.ciphersuites === undefined) return undefined;
+  const parts = defaults.split(':');
+  const tls12 = tls.ciphers ?? parts.filter((p) => !p.startsWith('TLS_')).join(':');
+  const tls13 = tls.ciphersuites ?? parts.filter((p) => p.startsWith('TLS_')).join(':');
+  return [tls13, tls12].filter(Boolean).join(':');
+}
+
 function contextFor(tls: TlsConfig): SecureContext {
   let context = contexts.get(tls);
   if (context) return context;
+  const ciphers = nodeCipherList(tls, nodeTls().DEFAULT_CIPHERS);
   try {
     context = nodeTls().createSecureContext({
       // Without a CA (PREFERRED, REQUIRED: nothing is verified) an empty list, not Node's default:
@@ -55,7 +70,7 @@ function contextFor(tls: TlsConfig): SecureContext {
       ...(tls.cert !== undefined && { cert: tls.cert }),
       ...(tls.key !== undefined && { key: tls.key }),
       ...(tls.crl !== undefined && { crl: tls.crl }),
-      ...(tls.ciphers !== undefined && { ciphers: tls.ciphers }),
+      ...(ciphers !== undefined && { ciphers }),
       minVersion: tls.minVersion ?? 'TLSv1.2',
       ...(tls.maxVersion !== undefined && { maxVersion: tls.maxVersion }),
     });

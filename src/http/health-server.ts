@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { TargetState } from '../types/target-state.js';
 import { render } from '../types/finding.js';
 import { maintenanceWords } from '../maintenance/maintenance-words.js';
+import type { ServerFactory } from './web-front.js';
 
 export interface TargetView {
   readonly name: string;
@@ -97,8 +98,9 @@ export const MAX_CONNECTIONS = 128;
 /** How long a client may take to send its request, or stay idle between requests. */
 export const CLIENT_TIMEOUT_MS = 5000;
 
-export function createHealthServer(source: HealthSource): Server {
-  const server = createServer(
+/** `create` is plain node:http, or --web-config-file's front (TLS, basic auth, headers) around the same routes. */
+export function createHealthServer(source: HealthSource, create: ServerFactory = createServer): Server {
+  const server = create(
     {
       requestTimeout: CLIENT_TIMEOUT_MS,
       headersTimeout: CLIENT_TIMEOUT_MS,

@@ -32,7 +32,10 @@ export interface TlsConfig {
   readonly cert?: string;
   readonly key?: string;
   readonly crl?: string;
+  /** --ssl-cipher: TLS 1.2's ciphers, an OpenSSL list. */
   readonly ciphers?: string;
+  /** --tls-ciphersuites: TLS 1.3's, colon-separated. */
+  readonly ciphersuites?: string;
   readonly minVersion?: TlsVersion;
   readonly maxVersion?: TlsVersion;
 }

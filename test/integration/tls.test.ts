@@ -16,6 +16,8 @@ describeNeeding(tlsServerMissing(), 'TLS against a real mariadbd with require_se
   let certs: Certificates;
   let tls: TlsServer;
   let caPath: string;
+  let crlPath: string;
+  let emptyCrlPath: string;
 
   beforeAll(async () => {
     await assertCliRuns();
@@ -24,6 +26,12 @@ describeNeeding(tlsServerMissing(), 'TLS against a real mariadbd with require_se
     caPath = join(certs.dir, 'capath');
     mkdirSync(caPath);
     copyFileSync(certs.ca, join(caPath, 'ca.pem'));
+    crlPath = join(certs.dir, 'crlpath');
+    mkdirSync(crlPath);
+    copyFileSync(certs.crlRevokingServer, join(crlPath, 'revoked.crl'));
+    emptyCrlPath = join(certs.dir, 'crlpath-empty');
+    mkdirSync(emptyCrlPath);
+    copyFileSync(certs.crlEmpty, join(emptyCrlPath, 'empty.pem'));
   });
   afterAll(async () => {
     await tls?.server.cleanup();
@@ -56,6 +64,11 @@ describeNeeding(tlsServerMissing(), 'TLS against a real mariadbd with require_se
       ['VERIFY_CA with a revocation list that does not name the certificate', () => ['--ssl-ca', certs.ca, '--ssl-crl', certs.crlEmpty], undefined],
       ['VERIFY_CA with a revocation list that revokes it', () => ['--ssl-ca', certs.ca, '--ssl-crl', certs.crlRevokingServer], 'tls-verify-failed'],
       ['only TLS 1.3', ['--ssl-mode', 'REQUIRED', '--tls-version', 'TLSv1.3'], undefined],
+      ['VERIFY_CA with a directory of revocation lists that revokes it (--ssl-crlpath)', () => ['--ssl-ca', certs.ca, '--ssl-crlpath', crlPath], 'tls-verify-failed'],
+      ['VERIFY_CA with a directory of revocation lists that does not name it', () => ['--ssl-ca', certs.ca, '--ssl-crlpath', emptyCrlPath], undefined],
+      ['TLS 1.3 with a ciphersuite the server takes (--tls-ciphersuites)', ['--tls-version', 'TLSv1.3', '--tls-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256'], undefined],
+      ['TLS 1.3 with only a ciphersuite the server does not enable (CCM)', ['--tls-version', 'TLSv1.3', '--tls-ciphersuites', 'TLS_AES_128_CCM_8_SHA256'], 'tls-error'],
+      ['TLS 1.2 keeps its ciphers when only --tls-ciphersuites is given', ['--tls-version', 'TLSv1.2', '--tls-ciphersuites', 'TLS_AES_256_GCM_SHA384'], undefined],
     ])('%s', async (_name, flags, code) => {
       expectReason(await over('127.0.0.1', 'check', typeof flags === 'function' ? flags() : flags), code);
     });

@@ -62,12 +62,22 @@ describe('daemon config', () => {
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 9797 });
   });
 
+  it('takes web-config-file from [daemon], and --web-config-file over it', () => {
+    const fs = fakeFiles({ '/d.cnf': '[daemon]\nweb-config-file = /etc/check-mysql/web.yml\n[target db1]\nhost = 127.0.0.1\n' });
+    expect(load(['--config', '/d.cnf'], fs).webConfigFile).toBe('/etc/check-mysql/web.yml');
+    expect(load(['--config', '/d.cnf', '--web-config-file', '/other.yml'], fs).webConfigFile).toBe('/other.yml');
+    expect(load(['--no-defaults', '--web-config-file', '/w.yml']).webConfigFile).toBe('/w.yml');
+    expect(load(['--no-defaults']).webConfigFile).toBeUndefined();
+    const empty = fakeFiles({ '/e.cnf': '[daemon]\nweb-config-file =\n[target db1]\nhost = 127.0.0.1\n' });
+    expect(errorOf(['--config', '/e.cnf'], empty)).toBe("/e.cnf [daemon]: invalid web-config-file '': expected the path of a web config file");
+  });
+
   const fixture = (name: string) => join(DIR, name);
   it.each([
     ['an unknown target key', ['--config', fixture('invalid-unknown-key.cnf')], `${fixture('invalid-unknown-key.cnf')}:6: unknown key in [target db1] (not shown: it may hold a secret)`],
-    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall, maintenance-http-status)`],
+    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall, maintenance-http-status, web-config-file)`],
     ['a password on a line of its own in a target', ['--config', fixture('invalid-password-line.cnf')], `${fixture('invalid-password-line.cnf')}:7: unknown key in [target db1] (not shown: it may hold a secret)`],
-    ['a password on a line of its own in [daemon]', ['--config', fixture('invalid-daemon-password-line.cnf')], `${fixture('invalid-daemon-password-line.cnf')}:2: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall, maintenance-http-status)`],
+    ['a password on a line of its own in [daemon]', ['--config', fixture('invalid-daemon-password-line.cnf')], `${fixture('invalid-daemon-password-line.cnf')}:2: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall, maintenance-http-status, web-config-file)`],
     ['a password before any section', ['--config', fixture('invalid-outside-section.cnf')], `${fixture('invalid-outside-section.cnf')}:1: option outside any [group]`],
     ['a password with an unterminated quote', ['--config', fixture('invalid-unterminated-password.cnf')], `${fixture('invalid-unterminated-password.cnf')}:3: unterminated quoted value in [target db1]`],
     ['no targets', ['--config', fixture('invalid-no-targets.cnf')], `${fixture('invalid-no-targets.cnf')}: no [target NAME] section`],

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildCheckConfig } from '../../src/config/config.js';
 import { buildDaemonConfig } from '../../src/daemon/daemon-config.js';
+import { nodeCipherList } from '../../src/db/tls-upgrade.js';
 import { UsageError } from '../../src/usage-error.js';
 import { fakeFiles } from '../helpers/option-files.js';
 
@@ -27,6 +28,9 @@ const files = fakeFiles({
   '/capath/extra.crt': PEM.ca,
   '/capath/README': 'not a certificate, not read',
   '/empty-capath/README': 'nothing',
+  '/crlpath/5ed36f99.r0': PEM.crl,
+  '/crlpath/extra.crl': PEM.crl,
+  '/crlpath/5ed36f99.0': PEM.ca,
   '/etc/check.cnf': '[client]\nssl-mode=REQUIRED\n',
   '/etc/skip.cnf': '[client]\nssl\nskip-ssl\n',
   '/etc/verify.cnf': '[client-mariadb]\nssl-verify-server-cert\nssl-ca=/tls/ca.pem\n',
@@ -106,6 +110,31 @@ describe('what the TLS config carries', () => {
     expect(tls?.ca).toBe(`${PEM.ca}\n${PEM.ca}`);
     expect(files.read).not.toContain('/capath/README');
     expect(usageError([...TCP, '--ssl-capath', '/empty-capath'])).toMatch(/^--ssl-capath \/empty-capath holds no CA certificate/);
+  });
+
+  it('--ssl-crlpath reads its hashed (.rN) and *.pem/*.crl files beside --ssl-crl, only where certificates are verified', () => {
+    const tls = config([...TCP, '--ssl-ca', '/tls/ca.pem', '--ssl-crl', '/tls/crl.pem', '--ssl-crlpath', '/crlpath']).connection.tls;
+    expect(tls?.crl).toBe([PEM.crl, PEM.crl, PEM.crl].join('\n'));
+    expect(files.read).not.toContain('/crlpath/5ed36f99.0');
+    expect(config([...TCP, '--ssl-mode', 'REQUIRED', '--ssl-crlpath', '/crlpath']).connection.tls?.crl).toBeUndefined();
+    expect(modeOf([...TCP, '--ssl-crlpath', '/crlpath'])).toBe('REQUIRED');
+    expect(usageError([...TCP, '--ssl-ca', '/tls/ca.pem', '--ssl-crlpath', '/empty-capath'])).toBe("--ssl-crlpath /empty-capath holds no revocation list (*.pem, *.crl or OpenSSL's hashed names)");
+  });
+
+  it('--tls-ciphersuites takes TLS 1.3 suites by their names, and alone asks for TLS', () => {
+    expect(config([...TCP, '--tls-ciphersuites', 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256']).connection.tls).toMatchObject({ mode: 'REQUIRED', ciphersuites: 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256' });
+    expect(usageError([...TCP, '--tls-ciphersuites', 'ECDHE-RSA-AES128-GCM-SHA256'])).toBe(
+      "invalid --tls-ciphersuites 'ECDHE-RSA-AES128-GCM-SHA256': expected TLS 1.3 ciphersuites, colon-separated: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_CCM_SHA256, TLS_AES_128_CCM_8_SHA256",
+    );
+  });
+
+  it.each([
+    ['neither: Node\'s defaults as they are', {}, undefined],
+    ['--ssl-cipher: TLS 1.3 keeps its defaults', { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }, 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:ECDHE-RSA-AES128-GCM-SHA256'],
+    ['--tls-ciphersuites: TLS 1.2 keeps its defaults (a list of TLS 1.3 names alone would leave it none)', { ciphersuites: 'TLS_AES_256_GCM_SHA384' }, 'TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES128-GCM-SHA256:HIGH'],
+    ['both', { ciphers: 'HIGH', ciphersuites: 'TLS_AES_128_GCM_SHA256' }, 'TLS_AES_128_GCM_SHA256:HIGH'],
+  ])('Node\'s one cipher list from the two options: %s', (_name, tls, list) => {
+    expect(nodeCipherList(tls, 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:ECDHE-RSA-AES128-GCM-SHA256:HIGH')).toBe(list);
   });
 
   it('a key other users can read is warned about', () => {
