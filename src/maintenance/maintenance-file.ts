@@ -1,17 +1,8 @@
-import type { MaintenanceFs } from '../types/maintenance-fs.js';
+import type { MaintenanceFs, MaintenanceInfo, MaintenanceState } from '../types/maintenance-fs.js';
 import { UsageError } from '../usage-error.js';
 
-export interface MaintenanceInfo {
-  readonly reason: string;
-  /** ISO-8601 UTC. */
-  readonly since: string;
-  /** user@host */
-  readonly by: string;
-}
-
-export type MaintenanceState =
-  | { readonly on: false }
-  | { readonly on: true; readonly info?: MaintenanceInfo; readonly problem?: string /* why info could not be read */ };
+// Defined in types/, which the daemon's state and the health server see too.
+export type { MaintenanceInfo, MaintenanceState };
 
 /** A file of a few fields: anything bigger was not written by us. */
 const MAX_BYTES = 4096;

@@ -1,3 +1,17 @@
+/** What the maintenance file says: why, since when, who. */
+export interface MaintenanceInfo {
+  readonly reason: string;
+  /** ISO-8601 UTC. */
+  readonly since: string;
+  /** user@host */
+  readonly by: string;
+}
+
+/** Whether a target is in maintenance: the file's presence, with what it says when it could be read. */
+export type MaintenanceState =
+  | { readonly on: false }
+  | { readonly on: true; readonly info?: MaintenanceInfo; readonly problem?: string /* why info could not be read */ };
+
 /** What lstat(2) says about the maintenance file: never through a link. */
 export interface MaintenanceStat {
   readonly kind: 'file' | 'directory' | 'symlink' | 'other';
