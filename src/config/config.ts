@@ -8,10 +8,12 @@ import { DEFAULTS } from './defaults.js';
 import { heartbeatTable } from './heartbeat-table.js';
 import { address, asFlag, choice, seconds, integer, type SettingNames } from './values.js';
 import { tlsConfig, type TlsSettings } from './tls-config.js';
+import { refuseOpenMaintenanceDir } from '../maintenance/maintenance-dir.js';
 
 export interface CheckConfig {
   readonly connection: ConnectionConfig;
   readonly lockFile: string;
+  readonly maintenanceFile?: string;
   readonly timeoutMs: number;
   readonly policy: Policy;
   readonly format: OutputFormat;
@@ -86,9 +88,12 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
 
   const timeoutMs = Math.round(seconds('timeout', str('timeout'), DEFAULTS.timeoutS, { min: 0.01, max: 3600 }, names) * 1000);
   const heartbeat = str('heartbeat-table');
+  const maintenanceFile = str('maintenance-file');
+  if (maintenanceFile !== undefined) refuseOpenMaintenanceDir(maintenanceFile, (dir) => fs.stat(dir), names);
   return Object.freeze({
     connection,
     lockFile: str('lock-file') ?? files.get('lock-file') ?? DEFAULTS.lockFile,
+    ...(maintenanceFile !== undefined && { maintenanceFile }),
     timeoutMs,
     policy: Object.freeze({
       maxLagSeconds: seconds('max-lag', str('max-lag'), DEFAULTS.maxLagS, { min: 0, max: 365 * 86400 }, names),

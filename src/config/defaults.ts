@@ -28,6 +28,10 @@ export const DEFAULTS = {
   rise: 2,
   fall: 2,
 
+  /** HAProxy's plain httpchk takes a 503 as down; 404 is for `http-check disable-on-404`. */
+  maintenanceHttpStatus: 503,
+  maintenanceReason: 'maintenance',
+
   /** A notify run talks to a server that may be busy committing: longer than a check's deadline. */
   notifyTimeoutS: 5,
   catchUpTimeoutS: 30,

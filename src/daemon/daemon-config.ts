@@ -4,7 +4,7 @@ import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig } from '../config/config.js';
 import { DEFAULTS } from '../config/defaults.js';
-import { integer, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
+import { choice, integer, listenAddress, readAt, readWritten, seconds, type SettingNames, type Written } from '../config/values.js';
 import type { Env } from '../types/config.js';
 import { parseOptionFile, type OptionFileLine, type ParsedOptionFile } from '../config/option-file.js';
 import type { FileInfo, OptionFileSystem } from '../types/host.js';
@@ -20,6 +20,8 @@ export interface TargetConfig extends CheckSpec {
   readonly trackFile?: string;
   readonly statusFile?: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** What /health/NAME answers while the target is in maintenance. */
+  readonly maintenanceHttpStatus?: 503 | 404;
 }
 
 export interface DaemonConfig {
@@ -41,8 +43,8 @@ export interface DaemonConfigInputs {
   readonly realPath?: (path: string) => string | undefined;
 }
 
-const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall']);
-const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall']);
+const DAEMON_KEYS = new Set(['listen', 'interval', 'rise', 'fall', 'maintenance-http-status']);
+const TARGET_ONLY_KEYS = new Set(['track-file', 'status-file', 'interval', 'rise', 'fall', 'maintenance-http-status']);
 const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 /** A line we do not know may be a password typed on a line of its own: errors give its place, never its text. */
 const NOT_SHOWN = 'not shown: it may hold a secret';
@@ -109,6 +111,7 @@ function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
     interval: flag('interval'),
     rise: flag('rise'),
     fall: flag('fall'),
+    maintenanceHttpStatus: flag('maintenance-http-status'),
     trackFile: flag('track-file')?.value,
     statusFile: flag('status-file')?.value,
     labels: {},
@@ -140,7 +143,7 @@ function fromFile(file: string, lines: readonly OptionFileLine[], inputs: Daemon
     const l = daemon.get(key);
     return flag(key) ?? (l && { value: l.value, section: `${file} [daemon]` });
   };
-  const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall') }, inputs, notices));
+  const targets = [...sections].map(([name, entries]) => fileTarget(file, name, entries, { interval: shared('interval'), rise: shared('rise'), fall: shared('fall'), maintenanceHttpStatus: shared('maintenance-http-status') }, inputs, notices));
   claimFiles(targets, file, inputs.realPath);
   return Object.freeze({ source: file, listen: readListen(shared('listen')), targets: Object.freeze(targets), notices: Object.freeze(notices) });
 }
@@ -149,7 +152,7 @@ function fileTarget(
   file: string,
   name: string,
   entries: readonly OptionFileLine[],
-  daemonDefaults: { interval?: Written | undefined; rise?: Written | undefined; fall?: Written | undefined },
+  daemonDefaults: { interval?: Written | undefined; rise?: Written | undefined; fall?: Written | undefined; maintenanceHttpStatus?: Written | undefined },
   inputs: DaemonConfigInputs,
   notices: string[],
 ): TargetConfig {
@@ -185,6 +188,7 @@ function fileTarget(
     interval: ownValue('interval') ?? daemonDefaults.interval,
     rise: ownValue('rise') ?? daemonDefaults.rise,
     fall: ownValue('fall') ?? daemonDefaults.fall,
+    maintenanceHttpStatus: ownValue('maintenance-http-status') ?? daemonDefaults.maintenanceHttpStatus,
     trackFile: own.get('track-file'),
     statusFile: own.get('status-file'),
     labels,
@@ -199,7 +203,7 @@ function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigI
     const passwordOnArgv = section === undefined && inputs.argv.passwordOnArgv;
     const c = buildCheckConfig({ ...inputs, argv: { options: targetOptions, positionals: [], passwordOnArgv }, names });
     notices.push(...c.notices.map((n) => (section === undefined ? n : `${section}: ${n}`)));
-    return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy, lockFile: c.lockFile };
+    return { connection: c.connection, timeoutMs: c.timeoutMs, policy: c.policy, lockFile: c.lockFile, ...(c.maintenanceFile !== undefined && { maintenanceFile: c.maintenanceFile }) };
   };
   return readAt(section, build);
 }
@@ -208,6 +212,7 @@ interface TargetExtras {
   interval?: Written | undefined;
   rise?: Written | undefined;
   fall?: Written | undefined;
+  maintenanceHttpStatus?: Written | undefined;
   trackFile?: string | undefined;
   statusFile?: string | undefined;
   labels: Record<string, string>;
@@ -218,12 +223,14 @@ function targetConfig(name: string, spec: CheckSpec, x: TargetExtras): TargetCon
   const intervalS = readWritten(x.interval, (value, names) => seconds('interval', value, DEFAULTS.intervalS, { min: 0.1, max: 3600 }, names));
   const rise = readWritten(x.rise, count('rise', DEFAULTS.rise));
   const fall = readWritten(x.fall, count('fall', DEFAULTS.fall));
+  const maintenanceHttpStatus = readWritten(x.maintenanceHttpStatus, (value, names) => (value === undefined ? undefined : (Number(choice('maintenance-http-status', value, ['503', '404'], names)) as 503 | 404)));
   return Object.freeze({
     ...spec,
     name,
     intervalMs: Math.round(intervalS * 1000),
     rise,
     fall,
+    ...(maintenanceHttpStatus !== undefined && { maintenanceHttpStatus }),
     ...(x.trackFile !== undefined && { trackFile: x.trackFile }),
     ...(x.statusFile !== undefined && { statusFile: x.statusFile }),
     labels: Object.freeze({ ...x.labels }),

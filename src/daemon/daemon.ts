@@ -10,7 +10,10 @@ import { createJsonLogger } from '../log/json-logger.js';
 import { render } from '../types/finding.js';
 import type { DaemonConfig, TargetConfig } from './daemon-config.js';
 import { claimFilesOnDisk, FileWrites, warnOfOpenDirectories, type FileWrite } from './file-writes.js';
-import { initialState } from './hysteresis.js';
+import { applyMaintenance, initialState } from './hysteresis.js';
+import { MaintenanceWatch, type MaintenanceWatchDeps } from './maintenance-watch.js';
+import { maintenanceLine } from './maintenance-log.js';
+import type { MaintenanceState } from '../types/maintenance-fs.js';
 import { markFault, trackFilesOf } from './mark-fault.js';
 import type { TargetState } from '../types/target-state.js';
 import { TargetMonitor, type MonitorDeps } from './monitor.js';
@@ -21,7 +24,7 @@ import type { ProcessSignal } from '../types/io.js';
 export type DaemonSignal = ProcessSignal;
 
 /** Everything the daemon needs from outside; bin/ supplies the real ones, tests their own. */
-export interface DaemonDeps extends MonitorDeps, HostFiles {
+export interface DaemonDeps extends MonitorDeps, HostFiles, MaintenanceWatchDeps {
   readonly pid: number;
   /** Atomic replace (a new temp file + rename in the same directory); may throw. */
   writeFile(path: string, content: string): void;
@@ -117,6 +120,8 @@ class Daemon {
     this.stopping = true;
     const monitors = [...this.monitors.values()];
     this.monitors.clear();
+    for (const w of this.watches.values()) w.close();
+    this.watches.clear();
     // Fail closed first: keepalived keeps believing a track file's last value after we are gone,
     // and must not see this node as healthy while connections are being closed.
     const tracks = monitors.flatMap((m) => this.writeFiles(m.target, { ...m.current, healthy: false }, 'stopped')).filter((w) => w.kind === 'track');
@@ -157,6 +162,7 @@ class Daemon {
       const t = wanted.get(name);
       if (t && isDeepStrictEqual(t, monitor.target)) continue;
       this.monitors.delete(name);
+      this.closeWatch(name);
       void monitor.stop();
       // Its files may have changed or gone: what their old paths did no longer says anything.
       if (!t) this.writeFiles(monitor.target, { ...monitor.current, healthy: false }, 'removed');
@@ -180,18 +186,70 @@ class Daemon {
     return [createDaemonMetrics(this.registry, labelNames), createFileWriteMetrics(this.registry, labelNames)];
   }
 
-  private startMonitor(target: TargetConfig, state: TargetState): void {
+  private startMonitor(target: TargetConfig, initial: TargetState): void {
     this.since.set(target.name, this.deps.wallClock());
+    const watch = target.maintenanceFile === undefined ? undefined : this.watchMaintenance(target);
+    // A file left from before a restart: in maintenance from the first instant, not after a check.
+    const state = watch ? applyMaintenance(initial, watch.read(), this.deps.wallClock()) : initial;
     const monitor = new TargetMonitor(target, this.deps, state, (next, t) => this.checked(t, next));
     this.monitors.set(target.name, monitor);
+    if (state.maintenance) {
+      this.logMaintenance(target, state.maintenance);
+      this.previous.set(target.name, false);
+    }
     this.writeFiles(target, state, state.lastReport ? undefined : 'starting');
+    watch?.start();
     monitor.start();
+  }
+
+  private watches = new Map<string, MaintenanceWatch>();
+
+  private watchMaintenance(target: TargetConfig): MaintenanceWatch {
+    this.closeWatch(target.name);
+    const watch = new MaintenanceWatch(
+      target.maintenanceFile!,
+      this.deps,
+      (m) => this.maintenanceRead(target.name, m),
+      (message) => this.log.warn({ target: target.name }, `${target.name}: ${message}`),
+    );
+    this.watches.set(target.name, watch);
+    return watch;
+  }
+
+  private closeWatch(name: string): void {
+    this.watches.get(name)?.close();
+    this.watches.delete(name);
+  }
+
+  /** The safe action never waits: entering maintenance rewrites the track file now, not at the next check. */
+  private maintenanceRead(name: string, maintenance: MaintenanceState): void {
+    const monitor = this.monitors.get(name);
+    if (this.stopping || !monitor || !monitor.setMaintenance(maintenance)) return;
+    const { target, current } = monitor;
+    this.writeFiles(target, current);
+    try {
+      this.metrics.record(meta(target), current);
+    } catch (err) {
+      this.log.error({ target: name, err: (err as Error).message }, `${name}: metrics: ${(err as Error).message}`);
+    }
+    this.logMaintenance(target, current.maintenance, maintenance.on ? undefined : 'off');
+    // This line says it all: the health transition it causes gets no second one.
+    this.previous.set(name, current.healthy);
+  }
+
+  private logMaintenance(target: TargetConfig, maintenance: TargetState['maintenance'], off?: 'off'): void {
+    const { fields, line } = maintenanceLine(target, maintenance, off);
+    if (off) this.log.info(fields, line);
+    else this.log.warn(fields, line);
   }
 
   private previous = new Map<string, boolean>();
 
   private checked(target: TargetConfig, state: TargetState): void {
     if (this.stopping) return;
+    // The backstop of the directory watch: a change it missed is seen within one interval.
+    this.watches.get(target.name)?.poll();
+    state = this.monitors.get(target.name)?.current ?? state;
     this.writeFiles(target, state);
     try {
       this.metrics.record(meta(target), state);
@@ -231,6 +289,7 @@ class Daemon {
       timeoutMs: m.target.timeoutMs,
       since: this.since.get(m.target.name) ?? 0,
       fileProblems: this.files.problems(m.target.name),
+      maintenanceHttpStatus: m.target.maintenanceHttpStatus,
     }));
   }
 }

@@ -7,7 +7,8 @@ import { runProbes } from '../probes/run-probes.js';
 import type { Session } from '../types/session.js';
 import { deadlineAfter } from '../deadline.js';
 import type { TargetConfig } from './daemon-config.js';
-import { applyCheck } from './hysteresis.js';
+import { applyCheck, applyMaintenance, sameMaintenance } from './hysteresis.js';
+import type { MaintenanceState } from '../types/maintenance-fs.js';
 import type { TargetState } from '../types/target-state.js';
 
 export interface Timers {
@@ -79,6 +80,18 @@ export class TargetMonitor {
     // close() is bounded too: it sends COM_QUIT and tears the socket down if none is answered,
     // which also ends a query still waiting on a hung server.
     if (session?.usable) await session.close(deadlineAfter(QUIT_ON_STOP_MS, this.deps.now));
+  }
+
+  /**
+   * Takes a change of the maintenance file at once, between checks: returns whether anything
+   * changed. Leaving starts the checks that count toward `rise` right away.
+   */
+  setMaintenance(maintenance: MaintenanceState): boolean {
+    if (this.stopped || sameMaintenance(this.state.maintenance, maintenance)) return false;
+    const leaving = this.state.maintenance !== undefined && !maintenance.on;
+    this.state = applyMaintenance(this.state, maintenance, this.deps.wallClock());
+    if (leaving) this.checkNow();
+    return true;
   }
 
   /** Check now (coalesced with a check already running). */

@@ -13,6 +13,13 @@ export const trackFileContent = (healthy: boolean): string => (healthy ? TRACK_H
 
 const NOT_CHECKED: ReportJson = { role: 'unknown', reasons: ['not checked yet'], warnings: [], checks: [], server: null, replication: null, heartbeat: null, probes: [] };
 
+/** `{on, reason, since, by}`, or `{on, problem}` when the file is there but could not be read. */
+function maintenanceJson(state: TargetState): Record<string, unknown> {
+  const m = state.maintenance;
+  if (!m) return { on: false };
+  return { on: true, ...(m.info && { reason: m.info.reason, since: m.info.since, by: m.info.by }), ...(m.problem !== undefined && { problem: m.problem }) };
+}
+
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /**
@@ -26,7 +33,8 @@ export function statusDocument(target: TargetConfig, state: TargetState, pid: nu
     pid,
     target: target.name,
     healthy: state.healthy,
-    state: phase ?? (state.healthy ? 'healthy' : 'fault'),
+    state: phase ?? (state.maintenance ? 'maintenance' : state.healthy ? 'healthy' : 'fault'),
+    ...(target.maintenanceFile !== undefined && { maintenance: maintenanceJson(state) }),
     role: r.role,
     reasons: r.reasons,
     warnings: r.warnings,

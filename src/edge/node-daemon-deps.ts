@@ -1,10 +1,11 @@
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, watch } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { writeFileAtomic } from '../daemon/atomic-file.js';
 import type { DaemonDeps } from '../daemon/daemon.js';
 import { mysqlConnector } from '../db/mysql.js';
 import type { ProcessEdge } from '../types/io.js';
 import { nodeBasics } from './node-basics.js';
+import { nodeMaintenanceFs } from './node-maintenance-fs.js';
 
 export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
   return {
@@ -18,6 +19,13 @@ export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
     writeFile: (path, content) => writeFileAtomic(path, content),
     realPath: (path) => attempt(() => realpathSync(path)),
     directoryMode: (path) => attempt(() => statSync(path).mode),
+    maintenanceFs: nodeMaintenanceFs,
+    watchDirectory(dir, onChange, onError) {
+      // persistent: false, so a watch alone never keeps the daemon from exiting.
+      const watcher = watch(dir, { persistent: false }, (_event, name) => onChange(name === null ? undefined : String(name)));
+      watcher.on('error', onError);
+      return watcher;
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { CheckCommandDeps } from '../commands/check.js';
 import { connectMysql } from '../db/mysql.js';
 import { SYSLOG_SOCKET, syslogSink, type LoggerProcess } from '../log/syslog.js';
 import { nodeBasics } from './node-basics.js';
+import { nodeMaintenanceFs } from './node-maintenance-fs.js';
 
 function spawnLogger(args: readonly string[]): LoggerProcess {
   // Loaded here, not at the top: child_process costs ~3 ms and only failing runs need it.
@@ -23,6 +24,7 @@ export function nodeDeps(stderr: (text: string) => void): CheckCommandDeps {
   return {
     ...nodeBasics(),
     connect: connectMysql,
+    maintenanceFs: nodeMaintenanceFs,
     appendFile: (path, text) => appendFileSync(path, text, { mode: 0o640 }),
     syslog: syslogSink({ spawnLogger, hasSocket: hasSyslogSocket, warn: (text) => stderr(`check-mysql: warning: ${text}\n`) }),
   };

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { TargetState } from '../types/target-state.js';
 import { render } from '../types/finding.js';
+import { maintenanceWords } from '../maintenance/maintenance-words.js';
 
 export interface TargetView {
   readonly name: string;
@@ -11,6 +12,8 @@ export interface TargetView {
   readonly since: number;
   /** Its track or status file writes that fail, one line each: keepalived cannot see what it is not shown. */
   readonly fileProblems: readonly string[];
+  /** What /health/NAME answers in maintenance (--maintenance-http-status); 503 when absent. */
+  readonly maintenanceHttpStatus?: 503 | 404;
 }
 
 /** What the server reads. It never touches a database: scrapes answer from the last results. */
@@ -32,7 +35,12 @@ export function describeTarget(t: TargetView): string {
   const report = t.state.lastReport;
   const role = report?.verdict.role ?? 'unknown';
   if (serving(t)) return `healthy: ${t.name} ${role}`;
-  const why = t.state.healthy ? [] : [report ? report.verdict.reasons.map(render).join('; ') || 'recovering (rise not reached)' : 'not checked yet'];
+  const maintenance = t.state.maintenance;
+  const why = maintenance
+    ? [`maintenance: ${maintenanceWords(maintenance)}`]
+    : t.state.healthy
+      ? []
+      : [report ? report.verdict.reasons.map(render).join('; ') || 'recovering (rise not reached)' : 'not checked yet'];
   return `unhealthy: ${t.name} ${role} - ${[...why, ...t.fileProblems].join('; ')}`;
 }
 
@@ -66,7 +74,10 @@ async function route(source: HealthSource, req: IncomingMessage, res: ServerResp
     }
     const t = targets.find((x) => x.name === name);
     if (!t) return send(res, 404, `no target '${name}'\n`);
-    return send(res, serving(t) ? 200 : 503, `${describeTarget(t)}\n`);
+    // 404 in maintenance lets HAProxy's `http-check disable-on-404` drain the server (no new
+    // sessions, the open ones go on) rather than mark it down.
+    const down = t.state.maintenance ? (t.maintenanceHttpStatus ?? 503) : 503;
+    return send(res, serving(t) ? 200 : down, `${describeTarget(t)}\n`);
   }
   if (path === '/live') {
     const stale = targets.map((t) => staleness(t, source.now())).filter((s): s is string => s !== undefined);

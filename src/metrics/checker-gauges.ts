@@ -18,6 +18,7 @@ export const CHECKER_GAUGES: readonly GaugeSpec[] = [
   { name: 'check_mysql_role', help: 'Role the last check judged the server in (one series per role, 1 for the current one).', labelNames: ['role'] },
   { name: 'check_mysql_last_check_timestamp_seconds', help: 'Unix time when the last check finished.', labelNames: [] },
   { name: 'check_mysql_last_success_timestamp_seconds', help: 'Unix time when the last healthy check finished; absent until one has.', labelNames: [] },
+  { name: 'check_mysql_maintenance', help: "1 while the target's maintenance file exists (its track file then reads fault), else 0.", labelNames: [] },
   { name: 'check_mysql_vip_held', help: 'Whether the virtual IP was on a local interface at the last check (only for targets with a VIP).', labelNames: ['vip'] },
 ];
 
@@ -28,6 +29,7 @@ export function checkerSamples(state: TargetState, vip: string | undefined): Gau
   const role = report?.verdict.role ?? 'unknown';
   const samples: GaugeSample[] = [
     { name: 'check_mysql_healthy', labels: {}, value: bit(state.healthy) },
+    { name: 'check_mysql_maintenance', labels: {}, value: bit(state.maintenance !== undefined) },
     // All three roles are always present, so a role change is a value change, not a vanishing series.
     ...ROLES.map((r) => ({ name: 'check_mysql_role', labels: { role: r }, value: bit(r === role) })),
   ];

@@ -64,10 +64,12 @@ export interface Policy {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** What one check needs to know: where, how long, by which policy, and the notify lock to read. */
+/** What one check needs to know: where, how long, by which policy, and the notify lock and maintenance file to read. */
 export interface CheckSpec {
   readonly connection: ConnectionConfig;
   readonly timeoutMs: number;
   readonly policy: Policy;
   readonly lockFile?: string;
+  /** --maintenance-file: while it exists the target is in maintenance (fault), whatever the server says. */
+  readonly maintenanceFile?: string;
 }

@@ -1,4 +1,5 @@
 import type { CheckReport } from './facts.js';
+import type { MaintenanceState } from './maintenance-fs.js';
 
 /**
  * One target's state as the daemon keeps it: the raw result of the last check, and the verdict
@@ -17,6 +18,8 @@ export interface TargetState {
   readonly lastCheckAt?: number;
   /** Epoch ms when the last healthy check finished. */
   readonly lastSuccessAt?: number;
+  /** Present while the target's maintenance file exists: then `healthy` is false, whatever the checks say. */
+  readonly maintenance?: Extract<MaintenanceState, { on: true }>;
 }
 
 export interface Thresholds {

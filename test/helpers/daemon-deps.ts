@@ -7,6 +7,8 @@ import { daemon } from '../../src/commands/daemon.js';
 import { runCommand } from '../../src/commands/run-command.js';
 import type { DaemonDeps, DaemonSignal } from '../../src/daemon/daemon.js';
 import { jsonLines } from './json-lines.js';
+import { nodeMaintenanceFs } from '../../src/edge/node-maintenance-fs.js';
+import { watch } from 'node:fs';
 
 export interface LogLine {
   level: string;
@@ -61,6 +63,9 @@ export function fakeEdge(configFiles: Record<string, string> = {}, directoryMode
     wallClock: () => Date.now(),
     networkInterfaces: () => ({}),
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    // Maintenance files are real files in a test's temp dir.
+    maintenanceFs: nodeMaintenanceFs,
+    watchDirectory: (dir, onChange, onError) => watch(dir, { persistent: false }, (_e, name) => onChange(name === null ? undefined : String(name))).on('error', onError),
   };
   return {
     deps,

@@ -3,13 +3,14 @@ import { check } from '../../src/commands/check.js';
 import type { Command } from '../../src/commands/command.js';
 import { daemon } from '../../src/commands/daemon.js';
 import { lintKeepalived } from '../../src/commands/lint-keepalived.js';
+import { maintenance } from '../../src/commands/maintenance.js';
 import { notify } from '../../src/commands/notify.js';
 import { switchover } from '../../src/commands/switchover.js';
 import { runCommand } from '../../src/commands/run-command.js';
 import { COMMAND_TABLE } from '../../src/commands/table.js';
 import { OPTIONS, takes } from '../../src/cli/options.js';
 
-const COMMANDS: readonly Command<never>[] = [check, daemon, notify, switchover, lintKeepalived];
+const COMMANDS: readonly Command<never>[] = [check, daemon, notify, switchover, maintenance, lintKeepalived];
 
 /** Runs a command with deps that fail loudly if touched: help, version and usage errors need none. */
 async function run(command: Command<never>, argv: string[]) {

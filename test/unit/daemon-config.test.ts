@@ -65,9 +65,9 @@ describe('daemon config', () => {
   const fixture = (name: string) => join(DIR, name);
   it.each([
     ['an unknown target key', ['--config', fixture('invalid-unknown-key.cnf')], `${fixture('invalid-unknown-key.cnf')}:6: unknown key in [target db1] (not shown: it may hold a secret)`],
-    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall)`],
+    ['a target key in [daemon]', ['--config', fixture('invalid-daemon-key.cnf')], `${fixture('invalid-daemon-key.cnf')}:3: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall, maintenance-http-status)`],
     ['a password on a line of its own in a target', ['--config', fixture('invalid-password-line.cnf')], `${fixture('invalid-password-line.cnf')}:7: unknown key in [target db1] (not shown: it may hold a secret)`],
-    ['a password on a line of its own in [daemon]', ['--config', fixture('invalid-daemon-password-line.cnf')], `${fixture('invalid-daemon-password-line.cnf')}:2: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall)`],
+    ['a password on a line of its own in [daemon]', ['--config', fixture('invalid-daemon-password-line.cnf')], `${fixture('invalid-daemon-password-line.cnf')}:2: unknown key in [daemon] (not shown: it may hold a secret; known: listen, interval, rise, fall, maintenance-http-status)`],
     ['a password before any section', ['--config', fixture('invalid-outside-section.cnf')], `${fixture('invalid-outside-section.cnf')}:1: option outside any [group]`],
     ['a password with an unterminated quote', ['--config', fixture('invalid-unterminated-password.cnf')], `${fixture('invalid-unterminated-password.cnf')}:3: unterminated quoted value in [target db1]`],
     ['no targets', ['--config', fixture('invalid-no-targets.cnf')], `${fixture('invalid-no-targets.cnf')}: no [target NAME] section`],

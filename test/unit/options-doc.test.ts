@@ -79,6 +79,7 @@ const COMMANDS = [
   { command: 'daemon', args: ['daemon'] },
   { command: 'notify', args: ['notify'] },
   { command: 'switchover', args: ['switchover'] },
+  { command: 'maintenance', args: ['maintenance'] },
   { command: 'lint-keepalived', args: ['lint-keepalived'] },
 ];
 
