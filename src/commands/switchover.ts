@@ -33,22 +33,12 @@ const required = (args: ParsedArgv, name: string): string => {
   return v;
 };
 
-const dirOf = (path: string): string => (path.lastIndexOf('/') <= 0 ? (path.startsWith('/') ? '/' : '.') : path.slice(0, path.lastIndexOf('/')));
-
 function buildSpec(args: ParsedArgv, env: Readonly<Record<string, string | undefined>>, deps: SwitchoverCommandDeps): { spec: SwitchoverSpec; notices: readonly string[] } {
   const peer = parsePeer(required(args, 'peer'));
   const maintenanceFile = required(args, 'maintenance-file');
   const vip = address('vip', required(args, 'vip'), asFlag);
-  // The directory must be there now: finding out after this node went read-only would be late.
-  let dirKind: string;
-  try {
-    dirKind = deps.maintenanceFs.stat(dirOf(maintenanceFile)).kind;
-  } catch (err) {
-    dirKind = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-  }
-  if (dirKind !== 'directory') throw new UsageError(`invalid --maintenance-file '${maintenanceFile}': its directory ${dirOf(maintenanceFile)} is not a directory (${dirKind})`);
-
   const inputs = { env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) };
+  // Also refuses a maintenance file whose directory is missing or open to others, as 'maintenance on' does.
   const local = buildCheckConfig({ argv: args, ...inputs }, 'switchover');
   // The peer: the same user, password, option files and TLS settings, over TCP to --peer.
   const peerOptions = new Map(args.options);
