@@ -62,6 +62,7 @@ export function startNodeDaemon(n: Node, vip: string): void {
     '--track-file', p.trackFile, '--status-file', p.statusFile, '--listen', '127.0.0.1:9797',
     // This node's notify lock, not the machine's /run/check-mysql one that both "hosts" would share.
     '--lock-file', p.notifyLock,
+    '--maintenance-file', p.maintenanceFile,
   ];
   n.daemon = spawnNsDaemon(n.netns, args, join(n.dir, 'daemon.log'), p.trackFile);
 }

@@ -71,6 +71,8 @@ export function nodePaths(dir: string) {
     runDir: join(dir, 'run'),
     trackFile: join(dir, 'run', 'db1.track'),
     statusFile: join(dir, 'run', 'db1.json'),
+    /** The daemon's --maintenance-file (daemon variant): absent unless a test puts the node in maintenance. */
+    maintenanceFile: join(dir, 'run', 'maintenance'),
     ...recorderPaths(dir),
     notifyLock: join(dir, 'notify.lock'),
     checkLog: join(dir, 'check.log'),
