@@ -40,17 +40,19 @@ function buildSpec(args: ParsedArgv, env: Readonly<Record<string, string | undef
   const inputs = { env, fs: deps.fs, ...(deps.home && { home: deps.home }), ...(deps.loginName && { loginName: deps.loginName }) };
   // Also refuses a maintenance file whose directory is missing or open to others, as 'maintenance on' does.
   const local = buildCheckConfig({ argv: args, ...inputs }, 'switchover');
-  // The peer: the same user, password, option files and TLS settings, over TCP to --peer.
-  const peerOptions = new Map(args.options);
-  peerOptions.set('host', peer.host);
-  peerOptions.set('protocol', 'tcp');
-  if (peer.port !== undefined) peerOptions.set('port', peer.port);
-  const remote = buildCheckConfig({ argv: { ...args, options: peerOptions }, ...inputs }, 'switchover');
-
+  // The peer, and the VIP at the peer's port: the same user, password, option files and TLS settings, over TCP.
+  const over = (host: string) => {
+    const options = new Map(args.options);
+    options.set('host', host);
+    options.set('protocol', 'tcp');
+    if (peer.port !== undefined) options.set('port', peer.port);
+    return buildCheckConfig({ argv: { ...args, options }, ...inputs }, 'switchover').connection;
+  };
   const str = (name: string) => args.options.get(name) as string | undefined;
   const spec: SwitchoverSpec = {
     local: local.connection,
-    peer: remote.connection,
+    peer: over(peer.host),
+    viaVip: over(vip),
     vip,
     timeoutMs: str('timeout') === undefined ? DEFAULTS.notifyTimeoutS * 1000 : local.timeoutMs,
     maxLagSeconds: local.policy.maxLagSeconds,
@@ -61,6 +63,7 @@ function buildSpec(args: ParsedArgv, env: Readonly<Record<string, string | undef
     keepUsers: (args.options.get('keep-user') as string[] | undefined) ?? DEFAULTS.keepUsers,
     dryRun: args.options.get('dry-run') === true,
     by: `${deps.loginName?.() ?? local.connection.user}@${deps.hostName}`,
+    lockFile: local.lockFile,
   };
   return { spec, notices: local.notices };
 }

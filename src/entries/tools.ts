@@ -13,7 +13,7 @@ import type { Env } from '../types/config.js';
 import type { ProcessEdge } from '../types/io.js';
 
 export function runNamed(name: string, argv: readonly string[], env: Env, edge: ProcessEdge): Promise<number> {
-  if (name === 'switchover') return runCommand(switchover, argv, env, edge, nodeSwitchoverDeps(edge.stderr));
+  if (name === 'switchover') return runCommand(switchover, argv, env, edge, nodeSwitchoverDeps(edge.stderr, edge.pid));
   if (name === 'maintenance') {
     const { fs, loginName } = nodeBasics();
     const realPath = (path: string) => {

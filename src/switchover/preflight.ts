@@ -37,7 +37,7 @@ export interface Condition {
 
 export interface Preflight {
   readonly conditions: readonly Condition[];
-  /** The first unmet condition, as the refusal's one line; absent when all are met. */
+  /** The unmet conditions, as the refusal's one line; absent when all are met. */
   readonly refusal?: string;
 }
 
@@ -76,12 +76,13 @@ export function judgePreflight(f: SwitchoverFacts): Preflight {
     { met: local.server.flavor === peer.server.flavor, text: local.server.flavor === peer.server.flavor ? `both ${local.server.flavor} (${local.server.version}, ${peer.server.version})` : `this node is ${local.server.flavor} ${local.server.version}, the peer ${peer.server.flavor} ${peer.server.version}` },
     { met: !isWritable(peer.server), text: isWritable(peer.server) ? `the peer is writable too (${readOnlyText(peer.server)}): two writers already; fix that first` : `the peer is read-only (${readOnlyText(peer.server)})` },
     replicates(peer, local, 'the peer replicates from this node', f.maxLagSeconds),
-    replicates(local, peer, 'this node replicates from the peer', undefined),
     { met: errant.judged && errant.gtids === '', text: errant.judged ? describeErrant(errant).replace('on the standby', 'on the peer') : `cannot tell whether the peer has errant transactions: ${errant.why}` },
+    replicates(local, peer, 'this node replicates from the peer', undefined),
     { met: 'assumed', text: "the peer's keepalived can take over: assumed (its check passes when the conditions above hold; the VIP's move is confirmed at the end)" },
   ];
-  const refused = conditions.find((c) => c.met === false);
-  return refused ? { conditions, refusal: refused.text } : { conditions };
+  // Every unmet condition, in one line: the operator fixes them all before the next try.
+  const unmet = conditions.filter((c) => c.met === false);
+  return unmet.length > 0 ? { conditions, refusal: unmet.map((c) => c.text).join('; ') } : { conditions };
 }
 
 /** One line per condition, for --dry-run and the final report. */

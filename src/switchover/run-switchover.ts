@@ -10,26 +10,31 @@ import { deadlineAfter } from '../deadline.js';
 import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
 import { GtidListSyntaxError } from '../gtid/mariadb-gtid-list.js';
 import { GtidSetSyntaxError } from '../gtid/mysql-gtid-set.js';
-import { GtidStateError, finalPosition, readGtidState } from '../gtid/gtid-state.js';
+import { finalPosition, readGtidState } from '../gtid/gtid-state.js';
 import { enterMaintenance, readMaintenance } from '../maintenance/maintenance-file.js';
 import { gtidWait, serverWaitSeconds } from '../notify/catch-up.js';
 import { setReadOnlyFenced } from '../notify/fence.js';
+import { acquirePromotionLock, type LockFs } from '../notify/lock-file.js';
 import { PROMOTE_SQL, demoteSql, killClients } from '../notify/read-only.js';
 import { describeWrite } from '../notify/writes-in-flight.js';
 import { replication } from '../probes/replication.js';
 import { readProbe } from '../probes/run-probes.js';
 import { serverVariables } from '../probes/server-variables.js';
-import type { ConnectionConfig, Policy } from '../types/config.js';
+import type { ConnectionConfig } from '../types/config.js';
 import type { MaintenanceFs } from '../types/maintenance-fs.js';
 import type { Flavor, ServerInfo } from '../types/server.js';
 import type { Connector, Session } from '../types/session.js';
 import { holdsAddress, type InterfaceTable } from '../vip.js';
+import { confirm } from './confirm.js';
+import { POLICY, problemOf } from './reading.js';
 import { planLines } from './plan.js';
 import { judgePreflight, preflightLines, type NodeFacts, type Preflight } from './preflight.js';
 
 export interface SwitchoverSpec {
   readonly local: ConnectionConfig;
   readonly peer: ConnectionConfig;
+  /** The VIP at the peer's port, with the same options: how clients reach the writer. */
+  readonly viaVip: ConnectionConfig;
   readonly vip: string;
   /** Per statement and per connect. */
   readonly timeoutMs: number;
@@ -42,6 +47,8 @@ export interface SwitchoverSpec {
   readonly dryRun: boolean;
   /** user@host, recorded in the maintenance file. */
   readonly by: string;
+  /** The notify handler's promotion lock (--lock-file), held while this node is read-only before maintenance. */
+  readonly lockFile: string;
 }
 
 export interface SwitchoverDeps {
@@ -53,6 +60,8 @@ export interface SwitchoverDeps {
   readonly networkInterfaces: () => InterfaceTable;
   readonly maintenanceFs: MaintenanceFs;
   readonly sleep: (ms: number) => Promise<void>;
+  readonly lockFs: LockFs;
+  readonly pid: number;
 }
 
 export interface StepTiming {
@@ -74,10 +83,6 @@ export interface SwitchoverOutcome {
   readonly totalMs: number;
 }
 
-/** How often the confirmation looks at the VIP and the peer: a VIP move is seen within this. */
-const CONFIRM_POLL_MS = 20;
-
-const POLICY = (maxLagSeconds: number): Policy => ({ maxLagSeconds, role: 'standby', onSaturated: 'unhealthy', channels: [] });
 
 class Refusal extends Error {}
 
@@ -134,18 +139,61 @@ async function switchover(spec: SwitchoverSpec, deps: SwitchoverDeps, steps: Ste
     throw err;
   }
   const readOnlySql = demoteSql(localFacts.server);
-  const plan = planLines({ flavor: localFacts.server.flavor, readOnlySql: readOnlySql ?? 'already read-only', peer: spec.peer.label, vip: spec.vip, maintenanceFile: spec.maintenanceFile, catchUpTimeoutS: spec.catchUpTimeoutS, confirmTimeoutS: spec.confirmTimeoutS, killConnections: spec.killConnections });
+  const plan = planLines({ flavor: localFacts.server.flavor, readOnlySql: readOnlySql ?? 'already read-only', peer: spec.peer.label, vip: spec.vip, maintenanceFile: spec.maintenanceFile, catchUpTimeoutS: spec.catchUpTimeoutS, confirmTimeoutS: spec.confirmTimeoutS, killConnections: spec.killConnections, lockFile: spec.lockFile });
   steps.push({ step: 'preflight', ms: Math.round(now() - t0), detail: `${preflight.conditions.filter((c) => c.met === true).length} conditions met, ${preflight.conditions.filter((c) => c.met === 'assumed').length} assumed` });
   if (preflight.refusal || !readOnlySql) return done('refused', `refused: ${preflight.refusal ?? 'this node is read-only already'}; nothing changed`, { preflight, plan });
   if (spec.dryRun) return done('dry-run', `dry run: the preflight passed; nothing changed`, { preflight, plan });
 
   // --- 1. read-only here ----------------------------------------------------------------------
+  // This node's check (daemon or vrrp_script) fails a read-only VIP holder, and keepalived would
+  // move the VIP during the catch-up (to a peer that may be behind, which then stays read-only).
+  // Holding the notify handler's promotion lock makes the check read it as 'promoting' instead,
+  // as during a notify MASTER run's catch-up; it also keeps a notify run from interleaving.
+  let unlock: () => void;
+  try {
+    unlock = await timed('lock', () => acquirePromotionLock(spec.lockFile, deps.pid, spec.timeoutMs, now, deps.lockFs), () => `holding ${spec.lockFile}`);
+  } catch (err) {
+    return done('refused', `refused: cannot hold the promotion lock: ${(err as Error).message}; nothing changed`, { preflight, plan });
+  }
+  let held = true;
+  const release = (): void => {
+    if (held) unlock();
+    held = false;
+  };
+  const ctx: Steps = { spec, deps, local, peer, peerServerId: peerFacts.server.serverId, flavor: localFacts.server.flavor, peerFlavor: peerFacts.server.flavor, timed, steps, release, done: (result, message) => done(result, message, { preflight, plan }) };
+  try {
+    return await afterLock(ctx, readOnlySql);
+  } finally {
+    release();
+  }
+}
+
+/** What steps 1 to 5 work with. */
+interface Steps {
+  readonly spec: SwitchoverSpec;
+  readonly deps: SwitchoverDeps;
+  readonly local: Session;
+  readonly peer: Session;
+  readonly peerServerId: number | null;
+  readonly flavor: Flavor;
+  readonly peerFlavor: Flavor;
+  readonly timed: Timed;
+  readonly steps: StepTiming[];
+  /** Lets go of the promotion lock (idempotent). */
+  readonly release: () => void;
+  readonly done: (result: SwitchoverResult, message: string) => SwitchoverOutcome;
+}
+
+/** Steps 1 to 5, under the lock, which goes once the maintenance file is written (the check then fails by it). */
+async function afterLock(ctx: Steps, readOnlySql: string): Promise<SwitchoverOutcome> {
+  const { spec, deps, local, peer, peerServerId, flavor, peerFlavor, timed, steps, done } = ctx;
+  const { now } = deps;
+  const within = () => deadlineAfter(spec.timeoutMs, now);
   const keep = new Set([...spec.keepUsers, spec.local.user]);
-  const flavor = localFacts.server.flavor;
   const rollBack = async (why: string): Promise<SwitchoverOutcome> => {
     // Only while the VIP is still here: writable without it would make two writers.
     if (!holdsAddress(spec.vip, deps.networkInterfaces())) {
-      return done('failed', `${why}; NOT rolled back: VIP ${spec.vip} left this node meanwhile, so it stays read-only (${await readOnlyNow(local, spec, now)})`, { preflight, plan });
+      return done('failed', `${why}; NOT rolled back: VIP ${spec.vip} left this node meanwhile, so it stays read-only (${await readOnlyNow(local, spec, now)})`);
     }
     let after: ServerInfo;
     try {
@@ -154,15 +202,15 @@ async function switchover(spec: SwitchoverSpec, deps: SwitchoverDeps, steps: Ste
         return readProbe(serverVariables, { session: local, deadline: within(), now }, POLICY(spec.maxLagSeconds), {});
       }, (s) => `${PROMOTE_SQL} -> ${readOnlyText(s)}`);
     } catch (err) {
-      return done('failed', `${why}; roll back FAILED (${problemOf(err)}): this node may be read-only; check read_only and set it OFF by hand while it holds the VIP`, { preflight, plan });
+      return done('failed', `${why}; roll back FAILED (${problemOf(err)}): this node may be read-only; check read_only and set it OFF by hand while it holds the VIP`);
     }
     const state = isWritable(after) ? `rolled back: this node is writable again (${readOnlyText(after)}), nothing changed` : `roll back FAILED: this node is still read-only (${readOnlyText(after)})`;
-    return done(isWritable(after) ? 'rolled-back' : 'failed', `${why}; ${state}`, { preflight, plan });
+    return done(isWritable(after) ? 'rolled-back' : 'failed', `${why}; ${state}`);
   };
 
   const fenced = await timed('read-only', () => setReadOnlyFenced(local, readOnlySql, flavor, keep, within(), now), (f) => `${readOnlySql}${f.ended.length ? `; ended ${f.ended.map((w) => `KILL ${w.kill} ${describeWrite(w)}`).join(', ')}` : ''}`);
   if (!fenced.ok) return rollBack(`could not make this node read-only: ${fenced.problem}`);
-  const behind = await catchUp(spec, local, peer, flavor, peerFacts.server.flavor, keep, timed, now).catch((err: unknown) => `failed while read-only: ${problemOf(err)}`);
+  const behind = await catchUp(spec, local, peer, flavor, peerFlavor, keep, timed, now).catch((err: unknown) => `failed while read-only: ${problemOf(err)}`);
   if (behind) return rollBack(behind);
 
   // --- 4. maintenance: from here on the VIP may move, and this node stays read-only ------------
@@ -172,13 +220,13 @@ async function switchover(spec: SwitchoverSpec, deps: SwitchoverDeps, steps: Ste
     return rollBack(problemOf(err));
   }
   const entered = now();
+  ctx.release();
 
   // --- 5. confirm -----------------------------------------------------------------------------
-  const confirmed = await confirm(spec, deps, peer, entered);
-  if (confirmed.vipGoneMs !== undefined) steps.push({ step: 'VIP left', ms: confirmed.vipGoneMs, detail: `VIP ${spec.vip} no longer on this node (ms after maintenance)` });
-  if (confirmed.peerWritableMs !== undefined) steps.push({ step: 'peer writable', ms: confirmed.peerWritableMs, detail: `${spec.peer.label} read_only=OFF (ms after maintenance)` });
-  if (confirmed.problem) return done('unconfirmed', `in maintenance, read-only here (${await readOnlyNow(local, spec, now)}), but ${confirmed.problem}`, { preflight, plan });
-  return done('switched', `switched over to ${spec.peer.label}: VIP ${spec.vip} left this node, the peer is writable; this node is read-only and in maintenance`, { preflight, plan });
+  const confirmed = await confirm(spec, deps, peer, peerServerId, entered);
+  steps.push(...confirmed.steps);
+  if (confirmed.problem) return done('unconfirmed', `in maintenance, read-only here (${await readOnlyNow(local, spec, now)}), but ${confirmed.problem}`);
+  return done('switched', `switched over to ${spec.peer.label}: VIP ${spec.vip} left this node, the peer is writable; this node is read-only and in maintenance`);
 }
 
 type Timed = <T>(step: string, work: () => Promise<T>, detail: (t: T) => string) => Promise<T>;
@@ -210,7 +258,6 @@ async function readNode(session: Session, label: string, who: string, spec: Swit
   }
 }
 
-const problemOf = (err: unknown): string => (err instanceof GtidStateError || !(err as { errno?: unknown })?.errno ? (err as Error)?.message ?? String(err) : classifyDriverError(err, 'query').message);
 
 async function readOnlyNow(session: Session, spec: SwitchoverSpec, now: () => number): Promise<string> {
   try {
@@ -218,46 +265,6 @@ async function readOnlyNow(session: Session, spec: SwitchoverSpec, now: () => nu
     return readOnlyText(s);
   } catch (err) {
     return `read_only unknown: ${problemOf(err)}`;
-  }
-}
-
-interface Confirmation {
-  readonly vipGoneMs?: number;
-  readonly peerWritableMs?: number;
-  readonly problem?: string;
-}
-
-/**
- * Until --confirm's bound: the VIP gone from this node's interfaces, and the peer answering
- * read_only=OFF (its notify handler's work once keepalived made it MASTER). A peer query that
- * fails is retried at the next look: the peer is busy being promoted.
- */
-async function confirm(spec: SwitchoverSpec, deps: SwitchoverDeps, peer: Session, entered: number): Promise<Confirmation> {
-  const { now } = deps;
-  const ends = entered + spec.confirmTimeoutS * 1000;
-  let vipGoneMs: number | undefined;
-  let peerWritableMs: number | undefined;
-  let lastPeer = 'not asked yet';
-  for (;;) {
-    if (vipGoneMs === undefined && !holdsAddress(spec.vip, deps.networkInterfaces())) vipGoneMs = Math.round(now() - entered);
-    if (peerWritableMs === undefined) {
-      try {
-        const s = await readProbe(serverVariables, { session: peer, deadline: deadlineAfter(Math.min(spec.timeoutMs, Math.max(100, ends - now())), now), now }, POLICY(spec.maxLagSeconds), {});
-        lastPeer = readOnlyText(s);
-        if (isWritable(s)) peerWritableMs = Math.round(now() - entered);
-      } catch (err) {
-        lastPeer = problemOf(err);
-      }
-    }
-    if (vipGoneMs !== undefined && peerWritableMs !== undefined) return { vipGoneMs, peerWritableMs };
-    if (now() >= ends) {
-      const wrong = [
-        ...(vipGoneMs === undefined ? [`VIP ${spec.vip} is still on this node after ${spec.confirmTimeoutS} s (is this node's check honouring ${spec.maintenanceFile}?)`] : []),
-        ...(peerWritableMs === undefined ? [`the peer ${spec.peer.label} is not writable after ${spec.confirmTimeoutS} s (${lastPeer}; is its keepalived MASTER, did its notify handler run?)`] : []),
-      ];
-      return { ...(vipGoneMs !== undefined && { vipGoneMs }), ...(peerWritableMs !== undefined && { peerWritableMs }), problem: wrong.join('; ') };
-    }
-    await deps.sleep(CONFIRM_POLL_MS);
   }
 }
 

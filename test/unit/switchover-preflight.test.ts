@@ -62,7 +62,7 @@ describe('switchover preflight', () => {
 
 describe('the plan', () => {
   it('names the wait function and the bounds of each flavour', () => {
-    const base = { readOnlySql: 'SET GLOBAL read_only = ON', peer: '192.0.2.12:3306', vip: '192.0.2.100', maintenanceFile: '/m', catchUpTimeoutS: 10, confirmTimeoutS: 15, killConnections: true };
+    const base = { readOnlySql: 'SET GLOBAL read_only = ON', peer: '192.0.2.12:3306', vip: '192.0.2.100', maintenanceFile: '/m', catchUpTimeoutS: 10, confirmTimeoutS: 15, killConnections: true, lockFile: '/run/check-mysql/notify.lock' };
     expect(planLines({ ...base, flavor: 'mariadb' }).join('\n')).toMatch(/gtid_binlog_pos[\s\S]*MASTER_GTID_WAIT[\s\S]*kill|kill[\s\S]*MASTER_GTID_WAIT/);
     expect(planLines({ ...base, flavor: 'mysql', readOnlySql: 'SET GLOBAL super_read_only = ON' }).join('\n')).toMatch(/super_read_only[\s\S]*gtid_executed[\s\S]*WAIT_FOR_EXECUTED_GTID_SET/);
   });
