@@ -35,6 +35,6 @@ export function refuseOpenMaintenanceDir(path: string, statDir: (dir: string) =>
   const open = info.mode & (S_IWGRP | S_IWOTH);
   if (open !== 0 && (info.mode & S_ISVTX) === 0) {
     const who = info.mode & S_IWOTH ? 'every local user' : 'its group';
-    throw new UsageError(`refusing ${key} ${path}: its directory ${dir} (mode ${octal(info.mode)}) is writable by ${who}, who could force or end maintenance; use a directory only the service user can write, such as /run/check-mysql`);
+    throw new UsageError(`refusing ${key} ${path}: its directory ${dir} (mode ${octal(info.mode)}) is writable by ${who}, who could force or end maintenance; use a directory only the service user can write, such as /var/lib/check-mysql`);
   }
 }

@@ -196,7 +196,7 @@ describeWithMariadb('maintenance: the daemon, the one-shot check and the mainten
     chmodSync(open, 0o777);
     const run = await runCheck(['daemon', ...connection(), '--maintenance-file', join(open, 'maintenance'), '--listen', `127.0.0.1:${c.port}`]);
     expect(run.code, describeRun(run)).toBe(2);
-    expect(run.stderr).toBe(`check-mysql daemon: refusing --maintenance-file ${open}/maintenance: its directory ${open} (mode 0777) is writable by every local user, who could force or end maintenance; use a directory only the service user can write, such as /run/check-mysql\n`);
+    expect(run.stderr).toBe(`check-mysql daemon: refusing --maintenance-file ${open}/maintenance: its directory ${open} (mode 0777) is writable by every local user, who could force or end maintenance; use a directory only the service user can write, such as /var/lib/check-mysql\n`);
   });
 
   it('the one-shot check exits 1 with the reason maintenance, without connecting, and 0 once it is off', async () => {

@@ -79,6 +79,9 @@ describe('check-mysql.service keeps the daemon contract', () => {
     expect(one('RuntimeDirectoryMode')).toBe('0755');
     expect(one('RuntimeDirectoryPreserve')).toBe('yes');
     expect(one('UMask')).toBe('0022');
+    // The maintenance file's directory: persistent, writable by check-mysql (and root) only.
+    expect(one('StateDirectory')).toBe('check-mysql');
+    expect(one('StateDirectoryMode')).toBe('0755');
   });
 
   it('runs as a static unprivileged user with no capability', () => {

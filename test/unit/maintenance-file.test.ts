@@ -7,25 +7,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeMaintenanceFs as fs } from '../../src/edge/node-maintenance-fs.js';
 import { enterMaintenance, leaveMaintenance, readMaintenance, type MaintenanceInfo } from '../../src/maintenance/maintenance-file.js';
 import type { MaintenanceFs } from '../../src/types/maintenance-fs.js';
 import { UsageError } from '../../src/usage-error.js';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { dirPerCase } from '../helpers/temp-dir.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await makeTempDir();
-});
-afterAll(() => removeTempDir(dir));
-
-let n = 0;
-const fresh = (): string => {
-  const d = join(dir, `case-${++n}`);
-  mkdirSync(d);
-  return d;
-};
+const dirs = dirPerCase();
+const fresh = dirs.fresh;
 
 const INFO: MaintenanceInfo = { reason: 'kernel patch', since: '2026-12-01T18:00:00.000Z', by: 'dba@db1' };
 
@@ -35,7 +25,7 @@ describe('readMaintenance on real files', () => {
   });
 
   it('is off when the directory itself is missing (ENOENT)', () => {
-    expect(readMaintenance(fs, join(dir, 'no-such-dir', 'maintenance'))).toEqual({ on: false });
+    expect(readMaintenance(fs, join(fresh(), 'no-such-dir', 'maintenance'))).toEqual({ on: false });
   });
 
   it('reads what enterMaintenance wrote', () => {
@@ -121,7 +111,7 @@ describe('enterMaintenance and leaveMaintenance on real files', () => {
   });
 
   it('throws one line when the directory is missing, and leaves nothing', () => {
-    const path = join(dir, 'missing-dir', 'maintenance');
+    const path = join(fresh(), 'missing-dir', 'maintenance');
     expect(() => enterMaintenance(fs, path, INFO)).toThrow(new UsageError(`cannot write maintenance file ${path}: ENOENT`));
   });
 
