@@ -10,7 +10,7 @@ import { createJsonLogger } from '../log/json-logger.js';
 import { render } from '../types/finding.js';
 import type { DaemonConfig, TargetConfig } from './daemon-config.js';
 import { claimFilesOnDisk, FileWrites, warnOfOpenDirectories, type FileWrite } from './file-writes.js';
-import { applyMaintenance, initialState } from './hysteresis.js';
+import { applyMaintenance, initialState, sameMaintenance } from './hysteresis.js';
 import { MaintenanceWatch, type MaintenanceWatchDeps } from './maintenance-watch.js';
 import { maintenanceLine } from './maintenance-log.js';
 import type { MaintenanceState } from '../types/maintenance-fs.js';
@@ -190,11 +190,12 @@ class Daemon {
     this.since.set(target.name, this.deps.wallClock());
     const watch = target.maintenanceFile === undefined ? undefined : this.watchMaintenance(target);
     // A file left from before a restart: in maintenance from the first instant, not after a check.
-    const state = watch ? applyMaintenance(initial, watch.read(), this.deps.wallClock()) : initial;
+    // (A reload that dropped the key ends a maintenance the state carried.)
+    const state = applyMaintenance(initial, watch ? watch.read() : { on: false }, this.deps.wallClock());
     const monitor = new TargetMonitor(target, this.deps, state, (next, t) => this.checked(t, next));
     this.monitors.set(target.name, monitor);
-    if (state.maintenance) {
-      this.logMaintenance(target, state.maintenance);
+    if (!sameMaintenance(initial.maintenance, state.maintenance)) {
+      this.logMaintenance(target, state.maintenance, state.maintenance ? undefined : 'off');
       this.previous.set(target.name, false);
     }
     this.writeFiles(target, state, state.lastReport ? undefined : 'starting');

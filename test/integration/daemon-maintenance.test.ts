@@ -271,6 +271,38 @@ describeWithMariadb('maintenance: the daemon, the one-shot check and the mainten
     await back;
   });
 
+  it('a reload keeps maintenance without a second line; a reload that drops maintenance-file ends it, through rise', async () => {
+    const c = await newCase();
+    const config = join(c.dir, 'daemon.cnf');
+    const write = (withMaintenance: boolean, interval: string) =>
+      writeFileSync(
+        config,
+        ['[daemon]', `listen = 127.0.0.1:${c.port}`, `interval = ${interval}`, 'rise = 2', '', '[target db]', 'host = 127.0.0.1', `port = ${server.port}`, `user = ${check.user}`, `password = ${check.password}`, `track-file = ${c.track}`, `status-file = ${c.status}`, ...(withMaintenance ? [`maintenance-file = ${c.maintenance}`] : []), ''].join('\n'),
+        { mode: 0o600 },
+      );
+    write(true, '1');
+    putFile(c.maintenance, 'upgrade');
+    const daemon = await DaemonProcess.start({ marker: c.dir, args: ['--config', config] });
+    daemons.push(daemon);
+    await daemon.waitForLog('maintenance at start', (l) => l.msg.includes('maintenance on: upgrade'));
+    const history = recordFile(c.track);
+    // The target changes (another interval), so it restarts with its state: still in maintenance, no new line.
+    write(true, '0.5');
+    const at = daemon.lines.length;
+    daemon.signal('SIGHUP');
+    await daemon.waitForLog('the reload', (l) => l.msg.startsWith('config reloaded'), 5_000, at);
+    await sleep(1_500);
+    expect(daemon.lines.slice(at).filter((l) => l.msg.includes('maintenance')), daemon.describe()).toEqual([]);
+    expect(history.stop().map((s) => s.content)).toEqual(['1\n']);
+    // Without the key, nothing says maintenance any more: it ends, and the target comes back through rise.
+    write(false, '0.5');
+    const back = waitForTrack(c.track, 0, 5_000);
+    const at2 = daemon.lines.length;
+    daemon.signal('SIGHUP');
+    await daemon.waitForLog('maintenance off on reload', (l) => l.msg.includes('maintenance off'), 5_000, at2);
+    await back;
+  });
+
   it.each([
     ['an unknown action', ['start', '--maintenance-file', '/run/check-mysql/maintenance'], "check-mysql maintenance: unknown action 'start': expected on, off or status\n"],
     ['no file', ['on'], 'check-mysql maintenance: no maintenance file: give --maintenance-file PATH, or --config FILE [--target NAME]\n'],
