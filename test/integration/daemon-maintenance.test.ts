@@ -285,6 +285,9 @@ describeWithMariadb('maintenance: the daemon, the one-shot check and the mainten
     const daemon = await DaemonProcess.start({ marker: c.dir, args: ['--config', config] });
     daemons.push(daemon);
     await daemon.waitForLog('maintenance at start', (l) => l.msg.includes('maintenance on: upgrade'));
+    // A first check done: the daemon's SIGHUP handler is in place only after its start-up (a
+    // SIGHUP sent between its first log lines and then would end it: Node's default action).
+    await waitForContent(c.status, (st) => st?.includes('"consecutiveOk":1') === true, 'a first check', 5_000);
     const history = recordFile(c.track);
     // The target changes (another interval), so it restarts with its state: still in maintenance, no new line.
     write(true, '0.5');
