@@ -74,7 +74,7 @@ const LEVEL: Record<SwitchoverOutcome['result'], EventLevel> = { switched: 'info
 export const switchover = {
   ...commandEntry('switchover'),
   usage: 'check-mysql switchover --peer HOST[:PORT] --maintenance-file PATH --vip ADDR [options]',
-  description: `Planned switchover, run on the current writer's host (docs/maintenance.md#switchover). Preflight:
+  description: `Planned switchover, run on the current writer's host (docs/switchover.md). Preflight:
 this node holds --vip and is writable; the peer is a read-only standby of this node (SQL thread
 applying, within --max-lag), replication runs both ways; no errant transactions on the peer.
 Then: this node read-only, the peer catches up to its final GTID position (else this node is
