@@ -160,6 +160,11 @@ async function main(): Promise<void> {
     await runSetup(name, setup, runs, failures, samples, switchover ? switchovers : undefined);
   }
 
+  if (samples.length > 0) printFailovers(runs, setups, failures, samples);
+  if (switchovers.length > 0) printSwitchovers(runs, setups, switchovers);
+}
+
+function printFailovers(runs: number, setups: string[], failures: FailureKind[], samples: Sample[]): void {
   console.log(`\nFailover, ${runs} run(s) each; seconds from the failure, min / median / max (shared, noisy 2-core machine)\n`);
   console.log('| setup | failure | holder FAULT | VIP on the other node | writable | first acked write | acked writes lost | VIP median vs seed |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
@@ -172,7 +177,9 @@ async function main(): Promise<void> {
       console.log(`| ${(SETUPS[name] as Setup).label} | ${FAILURES[failure].label} | ${stat(mine.map((s) => s.fault))} | ${stat(mine.map((s) => s.vip))} | ${stat(mine.map((s) => s.writable))} | ${stat(mine.map((s) => s.firstWrite))} | ${mine.reduce((n, s) => n + s.lost, 0)} | ${ratio} |`);
     }
   }
-  if (switchovers.length === 0) return;
+}
+
+function printSwitchovers(runs: number, setups: string[], switchovers: SwitchoverSample[]): void {
   console.log(`\nSwitchover (check-mysql switchover while the client writes through the VIP), ${runs} run(s) each; seconds, min / median / max\n`);
   console.log('| setup | longest gap between acked writes | VIP left (after maintenance) | peer writable (after maintenance) | command wall time | acked writes lost |');
   console.log('|---|---:|---:|---:|---:|---:|');
