@@ -6,7 +6,8 @@
 // writes is printed (`measured:`), and one writable node holds the VIP after. Ten switchovers
 // back and forth; refusals (the peer's SQL thread stopped, an errant transaction on the peer)
 // and a catch-up that times out (the peer's SQL thread waiting for a row lock) change nothing.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns, describeRun } from '../helpers/clients/cli.js';
@@ -45,11 +46,12 @@ const stepText = (r: MeasuredSwitchover): string =>
 
 describeWithKeepalived('check-mysql switchover under real keepalived: zero lost writes, a short gap, refusals change nothing', () => {
   let topo: Topology | undefined;
+  let password = '';
 
   beforeAll(async () => {
     await assertCliRuns();
     topo = await Topology.start({ variant: 'daemon', vrrp: 'unicast', notify: 'example' });
-    await prepareSwitchover(topo);
+    password = (await prepareSwitchover(topo)).password;
   }, 120_000);
 
   afterAll(async () => {
@@ -76,6 +78,10 @@ describeWithKeepalived('check-mysql switchover under real keepalived: zero lost 
     expect(r.lost, r.writer.describe()).toEqual([]);
     expect(r.gapMs, r.writer.describe()).toBeLessThan(GAP_BOUND_MS);
     expect(r.run.stdout).toMatch(/switched over to 192\.0\.2\.1[12]:13306/);
+    // The password (from the option file) is in none of what the run leaves.
+    const log = readFileSync(join(t().nodes[r.from].dir, 'switchover.log'), 'utf8');
+    expect(log).toMatch(/"result":"switched"/);
+    for (const text of [r.run.stdout, r.run.stderr, log]) expect(text).not.toContain(password);
     for (const step of ['preflight', 'lock', 'read-only', 'final position', 'catch-up', 'maintenance', 'VIP left', 'VIP on peer', 'peer writable']) expect(r.steps, describeRun(r.run)).toHaveProperty([step]);
     await returnFromMaintenance(t(), r.from);
     await assertOneWritableHolder(t(), r.to);
