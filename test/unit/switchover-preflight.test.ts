@@ -50,6 +50,11 @@ describe('switchover preflight', () => {
     else expect(p.refusal).toMatch(line);
   });
 
+  it('names every unmet condition in the one line, so that all are fixed before the next try', () => {
+    const p = judgePreflight({ ...FACTS, vipHeld: false, ...peerWith({ gtid: maria(2, '1-1-40,2-2-8', '1-1-40') }) });
+    expect(p.refusal).toBe('this node does not hold VIP 192.0.2.100: run the switchover on the writer; errant transactions on the peer (executed there, not on the writer): 2-2-8');
+  });
+
   it('MySQL: a peer that executed a GTID the writer lacks is refused by name', () => {
     const W = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
     const P = '4bc25a7e-05fa-11f0-a474-3a37024b6791';
