@@ -11,10 +11,14 @@
 //   oneshot    examples/keepalived/oneshot: check-mysql as the vrrp_script + check-mysql notify
 //   daemon     examples/keepalived/daemon: daemon + track_file + freshness guard + notify
 //   daemon-v3  the same with VRRPv3 and advert_int 0.2 (sub-second adverts)
+// And, for the daemon setups, the planned switchover (failure name `switchover`): N runs of
+// `check-mysql switchover` back and forth while the client writes (test/helpers/e2e/switchover.ts),
+// with the longest gap between acknowledged writes and the acknowledged writes missing.
 // Prints min / median / max per setup and failure; figures, not assertions. Run as root.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keepalivedMissing } from '../test/helpers/keepalived/process.js';
 import { failOver, FAILURES, type FailoverRun, type FailureKind, rejoin, releaseAll, waitWritable } from '../test/helpers/e2e/failover.js';
+import { measuredSwitchover, prepareSwitchover, returnFromMaintenance } from '../test/helpers/e2e/switchover.js';
 import { Topology, type TopologyOptions } from '../test/helpers/e2e/topology.js';
 import type { NodeName } from '../test/helpers/keepalived/examples.js';
 
@@ -34,18 +38,22 @@ const SETUPS: Record<string, Setup> = {
   'daemon-v3': { label: 'daemon, VRRPv3 advert 0.2 s', options: { variant: 'daemon', notify: 'example', advertIntS: 0.2 }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon'] },
 };
 
-function args(argv: string[]): { runs: number; setups: string[]; failures: FailureKind[] } {
+/** Not a failure: the planned move, for the setups whose check honours a maintenance file (the daemon's). */
+const SWITCHOVER = 'switchover';
+
+function args(argv: string[]): { runs: number; setups: string[]; failures: FailureKind[]; switchover: boolean } {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const runs = Number(get('runs') ?? process.env.FAILOVER_RUNS ?? 5);
   const setups = (get('setups') ?? Object.keys(SETUPS).join(',')).split(',');
-  const failures = (get('failures') ?? Object.keys(FAILURES).join(',')).split(',') as FailureKind[];
+  const named = (get('failures') ?? [...Object.keys(FAILURES), SWITCHOVER].join(',')).split(',');
+  const failures = named.filter((f) => f !== SWITCHOVER) as FailureKind[];
   if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error(`--runs must be 1..50, not ${get('runs')}`);
   for (const s of setups) if (!SETUPS[s]) throw new Error(`unknown setup ${s} (${Object.keys(SETUPS).join(', ')})`);
-  for (const f of failures) if (!FAILURES[f]) throw new Error(`unknown failure ${f} (${Object.keys(FAILURES).join(', ')})`);
-  return { runs, setups, failures };
+  for (const f of failures) if (!FAILURES[f]) throw new Error(`unknown failure ${f} (${[...Object.keys(FAILURES), SWITCHOVER].join(', ')})`);
+  return { runs, setups, failures, switchover: named.includes(SWITCHOVER) };
 }
 
 interface Sample {
@@ -78,7 +86,31 @@ async function handRoles(topo: Topology, holder: NodeName, other: NodeName): Pro
   if (topo.nodes[other].server.running) await topo.nodes[other].server.exec('SET GLOBAL read_only=ON').catch(() => undefined);
 }
 
-async function runSetup(name: string, setup: Setup, runs: number, failures: FailureKind[], out: Sample[]): Promise<void> {
+interface SwitchoverSample {
+  setup: string;
+  /** The longest gap between acknowledged writes, ms. */
+  gap: number;
+  /** ms after the maintenance file was written: the VIP gone from the old writer, the peer writable. */
+  vipLeft: number;
+  peerWritable: number;
+  /** The command's wall time (start-up, preflight, steps, confirmation), ms. */
+  command: number;
+  lost: number;
+}
+
+/** N switchovers back and forth, each returned from maintenance before the next. */
+async function runSwitchovers(topo: Topology, name: string, runs: number, out: SwitchoverSample[]): Promise<void> {
+  await prepareSwitchover(topo);
+  for (let i = 0; i < runs; i++) {
+    const r = await measuredSwitchover(topo);
+    const sample: SwitchoverSample = { setup: name, gap: r.gapMs, vipLeft: r.steps['VIP left'] ?? Number.NaN, peerWritable: r.steps['peer writable'] ?? Number.NaN, command: r.run.wallMs, lost: r.lost.length };
+    out.push(sample);
+    console.error(`  ${name} switchover #${i + 1} (${r.from} -> ${r.to}): write gap ${Math.round(sample.gap)} ms, VIP left ${sample.vipLeft} ms and peer writable ${sample.peerWritable} ms after maintenance, command ${Math.round(sample.command)} ms, lost ${sample.lost}`);
+    await returnFromMaintenance(topo, r.from);
+  }
+}
+
+async function runSetup(name: string, setup: Setup, runs: number, failures: FailureKind[], out: Sample[], switchovers?: SwitchoverSample[]): Promise<void> {
   const topo = await Topology.start(setup.options);
   try {
     const first = await topo.waitForSingleHolder(20_000);
@@ -109,6 +141,7 @@ async function runSetup(name: string, setup: Setup, runs: number, failures: Fail
         await rejoin(topo, run, 1_000, repair);
       }
     }
+    if (switchovers && setup.options.variant === 'daemon') await runSwitchovers(topo, name, runs, switchovers);
   } finally {
     await topo.cleanup();
   }
@@ -117,13 +150,21 @@ async function runSetup(name: string, setup: Setup, runs: number, failures: Fail
 async function main(): Promise<void> {
   const missing = keepalivedMissing();
   if (missing) throw new Error(`cannot run: ${missing}`);
-  const { runs, setups, failures } = args(process.argv.slice(2));
+  const { runs, setups, failures, switchover } = args(process.argv.slice(2));
   const samples: Sample[] = [];
+  const switchovers: SwitchoverSample[] = [];
   for (const name of setups) {
-    console.error(`${name}: ${(SETUPS[name] as Setup).label}`);
-    await runSetup(name, SETUPS[name] as Setup, runs, failures, samples);
+    const setup = SETUPS[name] as Setup;
+    if (failures.length === 0 && (!switchover || setup.options.variant !== 'daemon')) continue;
+    console.error(`${name}: ${setup.label}`);
+    await runSetup(name, setup, runs, failures, samples, switchover ? switchovers : undefined);
   }
 
+  if (samples.length > 0) printFailovers(runs, setups, failures, samples);
+  if (switchovers.length > 0) printSwitchovers(runs, setups, switchovers);
+}
+
+function printFailovers(runs: number, setups: string[], failures: FailureKind[], samples: Sample[]): void {
   console.log(`\nFailover, ${runs} run(s) each; seconds from the failure, min / median / max (shared, noisy 2-core machine)\n`);
   console.log('| setup | failure | holder FAULT | VIP on the other node | writable | first acked write | acked writes lost | VIP median vs seed |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
@@ -135,6 +176,17 @@ async function main(): Promise<void> {
       const ratio = Number.isFinite(seed) ? `${(median(mine.map((s) => s.vip)) / seed).toFixed(2)}×` : '–';
       console.log(`| ${(SETUPS[name] as Setup).label} | ${FAILURES[failure].label} | ${stat(mine.map((s) => s.fault))} | ${stat(mine.map((s) => s.vip))} | ${stat(mine.map((s) => s.writable))} | ${stat(mine.map((s) => s.firstWrite))} | ${mine.reduce((n, s) => n + s.lost, 0)} | ${ratio} |`);
     }
+  }
+}
+
+function printSwitchovers(runs: number, setups: string[], switchovers: SwitchoverSample[]): void {
+  console.log(`\nSwitchover (check-mysql switchover while the client writes through the VIP), ${runs} run(s) each; seconds, min / median / max\n`);
+  console.log('| setup | longest gap between acked writes | VIP left (after maintenance) | peer writable (after maintenance) | command wall time | acked writes lost |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const name of setups) {
+    const mine = switchovers.filter((s) => s.setup === name);
+    if (mine.length === 0) continue;
+    console.log(`| ${(SETUPS[name] as Setup).label} | ${stat(mine.map((s) => s.gap))} | ${stat(mine.map((s) => s.vipLeft))} | ${stat(mine.map((s) => s.peerWritable))} | ${stat(mine.map((s) => s.command))} | ${mine.reduce((n, s) => n + s.lost, 0)} |`);
   }
 }
 

@@ -7,6 +7,7 @@ export const COMMAND_TABLE = [
   { name: 'check', bundle: 'check-mysql', summary: "One-shot role-aware health check, for keepalived's vrrp_script (the default command)" },
   { name: 'daemon', bundle: 'daemon', summary: 'Resident checker: held connections, keepalived track files, status files, /metrics and /health' },
   { name: 'notify', bundle: 'check-mysql', summary: 'keepalived notify handler: the new VIP holder catches up and becomes writable, the others read-only' },
+  { name: 'switchover', bundle: 'tools', summary: 'Planned switchover, run on the writer: read-only here, the peer catches up, maintenance moves the VIP, confirmed' },
   { name: 'maintenance', bundle: 'tools', summary: 'Put this node in maintenance (its track file reads fault, /health/NAME 503), take it out, or show it' },
   { name: 'lint-keepalived', bundle: 'tools', summary: 'Warn about keepalived.conf settings that fail open or fail over late' },
 ] as const;

@@ -36,6 +36,13 @@ export const DEFAULTS = {
   notifyTimeoutS: 5,
   catchUpTimeoutS: 30,
   onCatchUpTimeout: 'stay-read-only',
+  /**
+   * The switchover's catch-up: this node is read-only while it runs (clients get errors), so it
+   * is short; a peer that needs longer is not ready, and the switchover rolls back.
+   */
+  switchoverCatchUpS: 10,
+  /** Maintenance entered -> VIP gone from this node and the peer writable: keepalived's fall/rise, skew and the notify handler. */
+  switchoverConfirmS: 15,
   /** Beside the connecting user, whose connections --kill-connections leaves alone. */
   keepUsers: ['root'],
 } as const;

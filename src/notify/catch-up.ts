@@ -44,19 +44,28 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  */
 export const serverWaitSeconds = (timeoutSeconds: number): number => Math.max(1, Math.ceil(timeoutSeconds));
 
+/**
+ * Waits until the server has applied `gtids` (MariaDB: a gtid_binlog_pos-style position; MySQL:
+ * a GTID set): what notify waits for per channel, and what a switchover's peer waits for (the
+ * old writer's final position). Quoted (or refused) here, before any wait runs.
+ */
+export function gtidWait(flavor: Flavor, gtids: string, channel = '', what = ''): CatchUpWait {
+  const { fn } = GTID_WAIT[flavor];
+  const quoted = quote(gtids);
+  return {
+    channel,
+    target: `${what}${gtids}`,
+    sql: (t) => `SELECT ${fn}(${quoted}, ${t}) AS waited`,
+    outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
+  };
+}
+
 /** One wait per channel that has received anything. Values are quoted (or refused) here, before any wait runs. */
 export function catchUpWaits(flavor: Flavor, version: string, channels: readonly ReplicationChannel[]): CatchUpWait[] {
   const waits: CatchUpWait[] = [];
   for (const c of channels) {
     if (c.retrievedGtid) {
-      const { column, fn } = GTID_WAIT[flavor];
-      const gtids = quote(c.retrievedGtid);
-      waits.push({
-        channel: c.channel,
-        target: `${column} ${c.retrievedGtid}`,
-        sql: (t) => `SELECT ${fn}(${gtids}, ${t}) AS waited`,
-        outcome: (v) => (num(v) === 0 ? 'caught-up' : 'timed-out'),
-      });
+      waits.push(gtidWait(flavor, c.retrievedGtid, c.channel, `${GTID_WAIT[flavor].column} `));
       continue;
     }
     if (!c.sourceLogFile || c.readSourceLogPos === null) continue; // never received anything

@@ -12,7 +12,7 @@ import { catchUpWaits, serverWaitSeconds } from './catch-up.js';
 import { wantedRole, type NotifyEvent } from './event.js';
 import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
 import { setReadOnlyFenced } from './fence.js';
-import { CONNECTIONS_SQL, PROMOTE_SQL, clientsToKill, demoteSql } from './read-only.js';
+import { PROMOTE_SQL, demoteSql, killClients } from './read-only.js';
 import { describeWrite, type KillKind, type WriteInFlight } from './writes-in-flight.js';
 
 export interface NotifyPolicy {
@@ -167,19 +167,7 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
       return { ok: false, action: 'failed', message: `not demoted: ${fenced.problem}${endedText(ended)}`, before: readOnlyText(before), after: readOnlyText(after), ended: ended.map(endedField) };
     }
   }
-  let killed = 0;
-  if (spec.notify.killConnections) {
-    const rows = await session.query(CONNECTIONS_SQL, deadlineAfter(spec.timeoutMs, deps.now));
-    for (const id of clientsToKill(rows, keep)) {
-      try {
-        await session.query(`KILL CONNECTION ${id}`, deadlineAfter(spec.timeoutMs, deps.now));
-        killed++;
-      } catch (err) {
-        // 1094 unknown thread: it ended by itself meanwhile.
-        if (classifyDriverError(err, 'query').errno !== 1094) throw err;
-      }
-    }
-  }
+  const killed = spec.notify.killConnections ? await killClients(session, keep, spec.timeoutMs, deps.now) : 0;
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
   const action = sql ? 'demoted' : 'already-read-only';
   return {

@@ -1,4 +1,7 @@
+import { classifyDriverError } from '../db/failure.js';
+import { deadlineAfter } from '../deadline.js';
 import type { Row } from '../types/row.js';
+import type { Session } from '../types/session.js';
 import type { ServerInfo } from '../types/server.js';
 import { threadOf, whyNotClient } from './processlist.js';
 
@@ -24,4 +27,23 @@ export function clientsToKill(rows: readonly Row[], keepUsers: ReadonlySet<strin
     .map(threadOf)
     .filter((t) => whyNotClient(t, keepUsers) === undefined && !Number.isNaN(t.id))
     .map((t) => t.id);
+}
+
+/**
+ * Ends the client connections (clientsToKill) one by one, each statement under its own
+ * `timeoutMs`; returns how many it ended. One that ended by itself meanwhile (1094 unknown
+ * thread) is not counted; any other error is thrown.
+ */
+export async function killClients(session: Session, keepUsers: ReadonlySet<string>, timeoutMs: number, now: () => number): Promise<number> {
+  const rows = await session.query(CONNECTIONS_SQL, deadlineAfter(timeoutMs, now));
+  let killed = 0;
+  for (const id of clientsToKill(rows, keepUsers)) {
+    try {
+      await session.query(`KILL CONNECTION ${id}`, deadlineAfter(timeoutMs, now));
+      killed++;
+    } catch (err) {
+      if (classifyDriverError(err, 'query').errno !== 1094) throw err;
+    }
+  }
+  return killed;
 }

@@ -5,11 +5,12 @@ import { daemon } from '../../src/commands/daemon.js';
 import { lintKeepalived } from '../../src/commands/lint-keepalived.js';
 import { maintenance } from '../../src/commands/maintenance.js';
 import { notify } from '../../src/commands/notify.js';
+import { switchover } from '../../src/commands/switchover.js';
 import { runCommand } from '../../src/commands/run-command.js';
 import { COMMAND_TABLE } from '../../src/commands/table.js';
 import { OPTIONS, takes } from '../../src/cli/options.js';
 
-const COMMANDS: readonly Command<never>[] = [check, daemon, notify, maintenance, lintKeepalived];
+const COMMANDS: readonly Command<never>[] = [check, daemon, notify, switchover, maintenance, lintKeepalived];
 
 /** Runs a command with deps that fail loudly if touched: help, version and usage errors need none. */
 async function run(command: Command<never>, argv: string[]) {
@@ -61,14 +62,19 @@ describe('usage errors are one line and exit 2, the same for every command', () 
     ['check', check, ['--interval', '3'], "check-mysql: --interval is only for 'check-mysql daemon'\n"],
     ['check', check, ['--frobnicate'], 'check-mysql: unknown option --frobnicate; usage: check-mysql [check] [options]\n'],
     ['check', check, ['status'], "check-mysql: unexpected argument 'status'\n"],
-    ['daemon', daemon, ['--catchup-timeout', '3'], "check-mysql daemon: --catchup-timeout is only for 'check-mysql notify'\n"],
+    ['daemon', daemon, ['--catchup-timeout', '3'], "check-mysql daemon: --catchup-timeout is only for 'check-mysql notify' and 'check-mysql switchover'\n"],
     ['daemon', daemon, ['extra'], "check-mysql daemon: unexpected argument 'extra'\n"],
-    ['notify', notify, ['--max-lag', '3', 'INSTANCE', 'VI_1', 'MASTER'], "check-mysql notify: --max-lag is only for the one-shot check and 'check-mysql daemon'\n"],
+    ['notify', notify, ['--max-lag', '3', 'INSTANCE', 'VI_1', 'MASTER'], "check-mysql notify: --max-lag is only for the one-shot check, 'check-mysql daemon' and 'check-mysql switchover'\n"],
     ['notify', notify, ['INSTANCE'], "check-mysql notify: expected keepalived's TYPE NAME STATE [PRIORITY] after the options, got 1 word(s)\n"],
     // Before anything is read or touched (these deps throw if used): out of order, a MASTER run
     // without --vip could not tell it is stale, and alternating runs ended writable (issue 9).
     ['notify', notify, ['-h', 'db1', 'INSTANCE', 'VI_1', 'MASTER', '100'], 'check-mysql notify: MASTER without --vip: not promoting, since keepalived may run notifications out of order and only the VIP tells a current one from a stale one (add --vip ADDRESS to the notify line)\n'],
-    ['lint-keepalived', lintKeepalived, ['--host', 'x', 'a.conf'], "check-mysql lint-keepalived: --host is only for the one-shot check, 'check-mysql daemon' and 'check-mysql notify'\n"],
+    ['lint-keepalived', lintKeepalived, ['--host', 'x', 'a.conf'], "check-mysql lint-keepalived: --host is only for the one-shot check, 'check-mysql daemon', 'check-mysql notify' and 'check-mysql switchover'\n"],
+    // Before anything is read or touched (these deps throw if used).
+    ['switchover', switchover, ['--vip', '192.0.2.100', '--maintenance-file', '/run/m'], 'check-mysql switchover: switchover needs --peer; usage: check-mysql switchover --peer HOST[:PORT] --maintenance-file PATH --vip ADDR [options]\n'],
+    ['switchover', switchover, ['--peer', 'db2:99999', '--vip', '192.0.2.100', '--maintenance-file', '/run/m'], "check-mysql switchover: invalid --peer port '99999': expected a whole number from 1 to 65535\n"],
+    ['switchover', switchover, ['--peer', 'db2', '--vip', '192.0.2.100', '--maintenance-file', '/run/m', 'now'], "check-mysql switchover: unexpected argument 'now'\n"],
+    ['switchover', switchover, ['--peer', 'db2', '--vip', '192.0.2.100', '--maintenance-file', '/run/m', '--interval', '1'], "check-mysql switchover: --interval is only for 'check-mysql daemon'\n"],
     ['lint-keepalived', lintKeepalived, ['--format', 'json', 'a.conf'], "check-mysql lint-keepalived: --format is only for the one-shot check\n"],
   ])('%s %j', async (_name, command, argv, line) => {
     expect(await run(command as Command<never>, argv as string[])).toEqual({ code: 2, stdout: '', stderr: line });

@@ -6,7 +6,7 @@ import { forHowLong, maintenance, type MaintenanceCommandDeps } from '../../src/
 import { runCommand } from '../../src/commands/run-command.js';
 import { nodeMaintenanceFs } from '../../src/edge/node-maintenance-fs.js';
 import { realFiles } from '../helpers/option-files.js';
-import { dirPerCase } from '../helpers/temp-dir.js';
+import { dirPerCase } from '../helpers/dir-per-case.js';
 
 const dirs = dirPerCase();
 const fresh = (): string => join(dirs.fresh(), 'maintenance');

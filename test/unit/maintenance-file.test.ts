@@ -12,7 +12,7 @@ import { nodeMaintenanceFs as fs } from '../../src/edge/node-maintenance-fs.js';
 import { enterMaintenance, leaveMaintenance, readMaintenance, type MaintenanceInfo } from '../../src/maintenance/maintenance-file.js';
 import type { MaintenanceFs } from '../../src/types/maintenance-fs.js';
 import { UsageError } from '../../src/usage-error.js';
-import { dirPerCase } from '../helpers/temp-dir.js';
+import { dirPerCase } from '../helpers/dir-per-case.js';
 
 const dirs = dirPerCase();
 const fresh = dirs.fresh;

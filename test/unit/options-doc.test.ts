@@ -78,6 +78,7 @@ const COMMANDS = [
   { command: 'check', args: [] },
   { command: 'daemon', args: ['daemon'] },
   { command: 'notify', args: ['notify'] },
+  { command: 'switchover', args: ['switchover'] },
   { command: 'maintenance', args: ['maintenance'] },
   { command: 'lint-keepalived', args: ['lint-keepalived'] },
 ];
