@@ -11,6 +11,7 @@ import { evaluate } from './verdict/evaluate.js';
 import type { CheckReport, Facts, ProbeResults } from './types/facts.js';
 import type { Policy } from './types/config.js';
 import type { PeerFact } from './types/peer.js';
+import type { VipSeen } from './vip-seen.js';
 
 export interface CheckDeps {
   readonly connect: Connector;
@@ -19,6 +20,8 @@ export interface CheckDeps {
   readonly networkInterfaces: () => InterfaceTable;
   /** Whether the notify handler is promoting this node right now (it holds its lock for MASTER). */
   readonly promotionInProgress?: (lockFile: string) => boolean;
+  /** Records each sighting of the VIP and tells how long ago it was last seen away (--promotion-grace). */
+  readonly vipSeen?: VipSeen;
 }
 
 /**
@@ -92,7 +95,10 @@ export async function inspect(
 
 function vipFact(spec: CheckSpec, deps: CheckDeps): Pick<Facts, 'vip'> {
   const vip = spec.policy.vip;
-  return vip ? { vip: { address: vip, held: holdsAddress(vip, deps.networkInterfaces()) } } : {};
+  if (!vip) return {};
+  const held = holdsAddress(vip, deps.networkInterfaces());
+  const notHeldMsAgo = deps.vipSeen?.(vip, held, spec.lockFile);
+  return { vip: { address: vip, held, ...(held && notHeldMsAgo !== undefined && { notHeldMsAgo }) } };
 }
 
 function finish(facts: Facts, spec: CheckSpec, started: number, deps: CheckDeps): CheckReport {

@@ -22,6 +22,14 @@ export const DEFAULTS = {
   format: 'human',
   /** The notify handler's promotion lock (notify/lock-file.ts), in a directory only our user may write; checks read it too. */
   lockFile: '/run/check-mysql/notify.lock',
+  /**
+   * A read-only VIP holder seen without the VIP this recently is `promoting`: keepalived's notify
+   * handler took 0.3-1.4 s to start on a loaded host, and a one-shot's last sighting of the VIP
+   * away is up to one interval before it arrived.
+   */
+  promotionGraceS: 5,
+  /** Beyond this, a holder that cannot be promoted would keep the VIP too long. */
+  promotionGraceMaxS: 60,
 
   listen: '127.0.0.1:9797',
   intervalS: 1,

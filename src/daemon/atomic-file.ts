@@ -19,8 +19,8 @@ export const tempNameFor = (path: string): string => join(dirname(path), `.${bas
  * files live on a tmpfs (/run) and mean nothing after a reboot. Synchronous on purpose: these
  * are tiny writes, and ordering per target matters.
  */
-export function writeFileAtomic(path: string, content: string, temp: string = tempNameFor(path)): void {
-  const fd = openSync(temp, CREATE_NEW, 0o644);
+export function writeFileAtomic(path: string, content: string, temp: string = tempNameFor(path), mode = 0o644): void {
+  const fd = openSync(temp, CREATE_NEW, mode);
   try {
     try {
       writeFileSync(fd, content);

@@ -6,13 +6,16 @@ import { mysqlConnector } from '../db/mysql.js';
 import type { ProcessEdge } from '../types/io.js';
 import { nodeBasics } from './node-basics.js';
 import { nodeMaintenanceFs } from './node-maintenance-fs.js';
+import { vipSeenInMemory } from '../vip-seen.js';
 
 export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
+  const basics = nodeBasics();
   return {
     pid: proc.pid,
     logDestination: proc.logDestination as DestinationStream,
     onSignal: proc.onSignal,
-    ...nodeBasics(),
+    ...basics,
+    vipSeen: vipSeenInMemory(basics.now),
     connect: mysqlConnector({ generatedParsers: true, batching: true }),
     wallClock: () => Date.now(),
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },

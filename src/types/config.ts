@@ -68,6 +68,11 @@ export interface Policy {
    * errant transactions, are judged against it, and this node's GTID state is read for that.
    */
   readonly peer?: string;
+  /**
+   * --promotion-grace: a read-only VIP holder seen without the VIP less than this many seconds
+   * ago is `promoting`, not failed, while keepalived's notify handler starts. Absent or 0: none.
+   */
+  readonly promotionGraceS?: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -28,6 +28,12 @@ export interface Observations {
 export interface VipFact {
   readonly address: string;
   readonly held: boolean;
+  /**
+   * How long ago this node last saw the VIP not held (the daemon's memory, or the one-shot's
+   * trusted state file: src/vip-seen.ts); absent when that is not known. A read-only holder that
+   * got the VIP this recently may be waiting for a notify handler that has not started yet.
+   */
+  readonly notHeldMsAgo?: number;
 }
 
 /**

@@ -35,6 +35,19 @@ function pastDeadline(verdict: Verdict, { deadlineMs, elapsedMs }: NonNullable<F
   return { ...verdict, healthy: false, reasons: [f, ...verdict.reasons] };
 }
 
+/**
+ * keepalived moves the VIP first and starts the notify handler after it, which takes a second
+ * or more on a loaded host: a read-only holder whose VIP is that new is being promoted, and
+ * failing it would bounce the VIP away. A read-only node takes no writes, so this never makes a
+ * second writer; a holder that never gets promoted only keeps the VIP for the grace longer.
+ * Returns how long ago the VIP was seen away, as text, while within --promotion-grace.
+ */
+function justArrived(vip: Facts['vip'], policy: Policy): string | undefined {
+  const ago = vip?.held ? vip.notHeldMsAgo : undefined;
+  const graceMs = (policy.promotionGraceS ?? 0) * 1000;
+  return ago !== undefined && ago >= 0 && ago < graceMs ? `${(ago / 1000).toFixed(1)} s ago` : undefined;
+}
+
 function judge(facts: Facts, policy: Policy): Verdict {
   const checks: CheckLine[] = [];
   if (!facts.connect.ok) return connectFailed(facts.connect.error, facts, policy);
@@ -56,7 +69,9 @@ function judge(facts: Facts, policy: Policy): Verdict {
     const why = facts.vip?.held ? `holds VIP ${facts.vip.address}` : 'is judged as writer (--role writer)';
     // While the notify handler catches up, read-only is the plan, not a fault: failing now would
     // hand the VIP back and forth until the relay log is applied.
+    const arrived = justArrived(facts.vip, policy);
     if (facts.promoting) warnings.push(finding('promoting', `${why} with ${readOnlyText(info)} while the notify handler catches up`));
+    else if (arrived) warnings.push(finding('promoting', `${why} with ${readOnlyText(info)}, but it was not held here ${arrived}: waiting for the notify handler (--promotion-grace ${policy.promotionGraceS} s)`));
     else reasons.push(finding('writer-read-only', `${why} but ${readOnlyText(info)}: every write to it fails`));
   }
   if (role === 'standby' && !readOnly && facts.vip) {

@@ -135,16 +135,21 @@ function heartbeatFacts(cell: string): Pick<Facts, 'heartbeat' | 'heartbeatWrite
 const PROMOTING = '(notify handler promoting)';
 const PAST_DEADLINE = '(judged past --timeout)';
 
+/** How long ago the VIP was last seen away from this node (--promotion-grace), then any flags. */
+const ARRIVED = /^\(VIP not held here ([\d.]+) s ago\)\s*(.*)$/;
+
 function caseFrom([, answers, readOnly, vip, replication, heartbeat, cell]: string[]) {
   const promoting = cell === PROMOTING;
   const late = cell === PAST_DEADLINE;
-  const options = promoting || late ? '' : cell;
+  const arrived = ARRIVED.exec(cell!);
+  const options = promoting || late ? '' : arrived ? arrived[2]! : cell;
   const policy = buildCheckConfig({
     argv: parseArgv(['--no-defaults', ...(options ? options!.split(' ') : []), ...(heartbeat ? ['--heartbeat-table', 'hb.heartbeat'] : [])]),
     env: {},
     fs: noFiles,
   }).policy;
-  const vipFact = vip === 'held' ? { address: '192.0.2.10', held: true } : vip === 'not held' ? { address: '192.0.2.10', held: false } : undefined;
+  const notHeld = arrived ? { notHeldMsAgo: Number(arrived[1]) * 1000 } : {};
+  const vipFact = vip === 'held' ? { address: '192.0.2.10', held: true, ...notHeld } : vip === 'not held' ? { address: '192.0.2.10', held: false } : undefined;
   const base = { target: '192.0.2.1:3306', ...(vipFact && { vip: vipFact }) };
   if (answers !== 'yes') {
     const error = lookup(CONNECT_FAILURES, answers!, 'server answers');
