@@ -98,7 +98,7 @@ export function buildCheckConfig({ argv, env, fs, home, loginName, names = asFla
     policy: Object.freeze({
       maxLagSeconds: seconds('max-lag', str('max-lag'), DEFAULTS.maxLagS, { min: 0, max: 365 * 86400 }, names),
       ...(str('vip') !== undefined && { vip: address('vip', str('vip')!, names) }),
-      promotionGraceS: seconds('promotion-grace', str('promotion-grace'), DEFAULTS.promotionGraceS, { min: 0, max: DEFAULTS.promotionGraceMaxS }, names),
+      promotionGraceS: seconds('promotion-grace', str('promotion-grace') ?? files.get('promotion-grace'), DEFAULTS.promotionGraceS, { min: 0, max: DEFAULTS.promotionGraceMaxS }, names),
       role: choice('role', str('role') ?? DEFAULTS.role, choicesOf<Policy['role']>('role'), names),
       onSaturated: choice('on-saturated', str('on-saturated') ?? DEFAULTS.onSaturated, choicesOf<Policy['onSaturated']>('on-saturated'), names),
       channels: Object.freeze([...((opt('channel') as string[] | undefined) ?? [])]),

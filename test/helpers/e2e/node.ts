@@ -45,8 +45,8 @@ export function writeOptionFiles(n: Node, check: Credentials, notify: Credential
 }
 
 /** The recorder, the seed's check if asked for, and the rendered example, which `keepalived -t` must pass silently. */
-export async function writeKeepalivedConf(n: Node, o: Omit<RenderOptions, 'node' | 'dir'>): Promise<void> {
-  writeRecorder(n.dir);
+export async function writeKeepalivedConf(n: Node, o: Omit<RenderOptions, 'node' | 'dir'>, notifyDelayS = 0): Promise<void> {
+  writeRecorder(n.dir, notifyDelayS);
   if (o.check === 'seed') writeSeedCheck(n.dir, mariadbClient());
   writeFileSync(n.conf, renderExample({ ...o, node: n.name, dir: n.dir }));
   const test = await configTest(n.conf, n.netns);

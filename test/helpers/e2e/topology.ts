@@ -46,6 +46,8 @@ export interface TopologyOptions {
   check?: 'check-mysql' | 'seed';
   /** VRRP advert interval in seconds (examples: 1); fractional means VRRPv3. */
   advertIntS?: number;
+  /** Seconds the notify command waits before it starts (example notify only): a slow Node start-up. */
+  notifyDelayS?: number;
 }
 
 export interface VipSample {
@@ -69,7 +71,7 @@ export class Topology {
   private readonly writers: Writer[] = [];
   private cleaned = false;
 
-  private constructor(readonly opts: Required<Omit<TopologyOptions, 'semiSync'>> & { semiSync?: SemiSync }) {
+  private constructor(readonly opts: Required<Omit<TopologyOptions, 'semiSync' | 'notifyDelayS'>> & Pick<TopologyOptions, 'semiSync' | 'notifyDelayS'>) {
     this.names = { a: e2eNetnsName('a'), b: e2eNetnsName('b'), client: e2eNetnsName('client'), br: e2eNetnsName('br') };
   }
 
@@ -113,7 +115,7 @@ export class Topology {
     const nodes = [this.nodes.a, this.nodes.b];
     const { variant, vrrp, notify, check, advertIntS } = this.opts;
     for (const n of nodes) {
-      await writeKeepalivedConf(n, { variant, vrrp, notify, check, advertIntS });
+      await writeKeepalivedConf(n, { variant, vrrp, notify, check, advertIntS }, this.opts.notifyDelayS);
       if (variant === 'daemon') this.startDaemon(n);
     }
     // Both at once, as two hosts booting together.

@@ -30,9 +30,10 @@ export function recorderPaths(dir: string) {
 /**
  * Writes the notify recorder into `dir` (and an empty states file): it appends "EPOCH_MS TYPE
  * NAME STATE PRIORITY" to the states file, then (when a command precedes keepalived's four
- * arguments) runs that command, appending its output and exit code to `notifyLog`.
+ * arguments) runs that command, appending its output and exit code to `notifyLog`, after
+ * `commandDelayS` seconds when given (the transition itself is recorded at once).
  */
-export function writeRecorder(dir: string): void {
+export function writeRecorder(dir: string, commandDelayS = 0): void {
   const p = recorderPaths(dir);
   writeFileSync(p.statesFile, '');
   writeFileSync(
@@ -45,6 +46,8 @@ export function writeRecorder(dir: string): void {
       'eval "type=\\${$((n - 3))} name=\\${$((n - 2))} state=\\${$((n - 1))} prio=\\${$n}"',
       `echo "$(date +%s%3N) $type $name $state $prio" >> '${p.statesFile}'`,
       'if [ $# -gt 4 ]; then',
+      // A slow start of the command (Node under load), to make the promotion race happen every time.
+      ...(commandDelayS > 0 ? [`  sleep ${commandDelayS}`] : []),
       `  echo "$(date +%s%3N) run: $*" >> '${p.notifyLog}'`,
       `  "$@" >> '${p.notifyLog}' 2>&1`,
       '  rc=$?',
