@@ -14,11 +14,11 @@
 //     first half would have failed without the grace. Run last: it leaves the pair without a
 //     writer, and the topology is torn down after it.
 import { appendFileSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { assertCliRuns } from '../helpers/clients/cli.js';
+import { expect, it } from 'vitest';
 import { assertOneWritableHolder, failOver, releaseAll, rejoin, waitWritable } from '../helpers/e2e/failover.js';
 import { other } from '../helpers/e2e/node.js';
-import { Topology, type TopologyOptions } from '../helpers/e2e/topology.js';
+import type { Topology, TopologyOptions } from '../helpers/e2e/topology.js';
+import { topologyForSuite } from '../helpers/e2e/topology-suite.js';
 import { nodePaths, type NodeName } from '../helpers/keepalived/examples.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
 
@@ -58,22 +58,9 @@ for (const scenario of SCENARIOS) describeWithKeepalived(`the promotion race: a 
     figures.push(`[${scenario.options.variant}] ${line}`);
     console.log(`[e2e-promotion-race ${scenario.options.variant}] ${line}`);
   };
-  let topo: Topology | undefined;
-
-  beforeAll(async () => {
-    await assertCliRuns();
-    topo = await Topology.start(scenario.options);
-  }, 90_000);
-
-  afterAll(async () => {
-    await topo?.cleanup();
+  const t = topologyForSuite(scenario.options, () => {
     if (scenario === SCENARIOS[SCENARIOS.length - 1] && figures.length > 0) console.log(`[e2e-promotion-race] figures:\n  ${figures.join('\n  ')}`);
-  }, 60_000);
-
-  const t = (): Topology => {
-    if (!topo) throw new Error('the topology did not start');
-    return topo;
-  };
+  });
 
   it('at start, the first holder keeps the VIP through its late notify handler and is made writable', async () => {
     const topo = t();

@@ -11,11 +11,11 @@
 // afterwards, after which the old holder must rejoin read-only without taking the VIP back.
 // Last, a standby whose replication an SQL error broke: it goes FAULT, and when the writer
 // then dies nobody takes the VIP (an outage, not stale data) until the writer is back.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { assertCliRuns } from '../helpers/clients/cli.js';
+import { expect, it } from 'vitest';
 import { assertOneWritableHolder, failOver, fencedAt, type FailoverRun, type FailureKind, FAILURES, rejoin, releaseAll, waitReadOnly, waitWritable } from '../helpers/e2e/failover.js';
 import { other } from '../helpers/e2e/node.js';
-import { Topology, type TopologyOptions } from '../helpers/e2e/topology.js';
+import type { Topology, TopologyOptions } from '../helpers/e2e/topology.js';
+import { topologyForSuite } from '../helpers/e2e/topology-suite.js';
 import { describeWithKeepalived } from '../helpers/suite.js';
 
 /**
@@ -76,22 +76,9 @@ for (const scenario of SCENARIOS) {
   };
 
   describeWithKeepalived(`end to end (${scenario.label}): keepalived from the examples moves the VIP and the writes`, () => {
-    let topo: Topology | undefined;
-
-    beforeAll(async () => {
-      await assertCliRuns();
-      topo = await Topology.start(scenario.options);
-    }, 90_000);
-
-    afterAll(async () => {
-      await topo?.cleanup();
+    const t = topologyForSuite(scenario.options, () => {
       if (scenario === SCENARIOS[SCENARIOS.length - 1] && figures.length > 0) console.log(`[e2e-topology] figures:\n  ${figures.join('\n  ')}`);
-    }, 60_000);
-
-    const t = (): Topology => {
-      if (!topo) throw new Error('the topology did not start');
-      return topo;
-    };
+    });
 
     it(`exactly one node takes the VIP and is made writable; the other hears its ${scenario.options.vrrp} adverts and stays a read-only BACKUP`, async () => {
       const topo = t();
