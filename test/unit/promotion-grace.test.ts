@@ -10,6 +10,9 @@ import { deadlineAfter } from '../../src/deadline.js';
 import type { CheckSpec } from '../../src/types/config.js';
 import type { Session } from '../../src/types/session.js';
 import { healthyChannel } from './channel-builder.js';
+import { parseArgv } from '../../src/cli/parse-argv.js';
+import { buildCheckConfig } from '../../src/config/config.js';
+import { fakeFiles, noFiles } from '../helpers/option-files.js';
 import { vipSeenInFile, vipSeenPath, type BootClock, type VipSeenFs } from '../../src/notify/vip-seen-file.js';
 import { vipSeenInMemory } from '../../src/vip-seen.js';
 import { DIR, LOCK, NOBODY, ROOT, US, dirAt, fileAt, lockHost, type HostSetup } from './lock-host.js';
@@ -160,5 +163,25 @@ describe('the whole chain of a one-shot check: interfaces -> the file -> the ver
     await check(h, false);
     h.at(100_500);
     expect(await check(h, true)).toEqual(['writer', false, 'writer-read-only']);
+  });
+});
+
+describe('--promotion-grace as a setting', () => {
+  const grace = (args: string[], fs = noFiles) => buildCheckConfig({ argv: parseArgv(['--vip', VIP, ...args]), env: {}, fs }).policy.promotionGraceS;
+
+  it('defaults to 5 s, takes 0 (off) to 60', () => {
+    expect(grace(['--no-defaults'])).toBe(5);
+    expect(grace(['--no-defaults', '--promotion-grace', '0'])).toBe(0);
+    expect(grace(['--no-defaults', '--promotion-grace', '2.5'])).toBe(2.5);
+  });
+
+  it.each(['61', '-1', 'soon'])('refuses %s with one line naming it', (value) => {
+    expect(() => grace(['--no-defaults', '--promotion-grace', value])).toThrow(`invalid --promotion-grace '${value}': expected seconds from 0 to 60`);
+  });
+
+  it("is read from the option file's [check-mysql] group, as --lock-file is; the command line wins", () => {
+    const fs = fakeFiles({ '/etc/check-mysql/my.cnf': '[check-mysql]\npromotion-grace = 0\n' });
+    expect(grace(['--defaults-file=/etc/check-mysql/my.cnf'], fs)).toBe(0);
+    expect(grace(['--defaults-file=/etc/check-mysql/my.cnf', '--promotion-grace', '3'], fs)).toBe(3);
   });
 });
