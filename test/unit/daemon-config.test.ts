@@ -72,6 +72,13 @@ describe('daemon config', () => {
     expect(errorOf(['--config', '/e.cnf'], empty)).toBe("/e.cnf [daemon]: invalid web-config-file '': expected the path of a web config file");
   });
 
+  it('takes promotion-grace per target (default 5 s), and refuses one past 60 s naming the key', () => {
+    const fs = fakeFiles({ '/g.cnf': '[target db1]\nhost = 127.0.0.1\npromotion-grace = 2\n[target db2]\nhost = 127.0.0.2\n' });
+    expect(load(['--config', '/g.cnf'], fs).targets.map((t) => t.policy.promotionGraceS)).toEqual([2, 5]);
+    const bad = fakeFiles({ '/h.cnf': '[target db1]\nhost = 127.0.0.1\npromotion-grace = 90\n' });
+    expect(errorOf(['--config', '/h.cnf'], bad)).toContain("invalid promotion-grace '90': expected seconds from 0 to 60");
+  });
+
   const fixture = (name: string) => join(DIR, name);
   it.each([
     ['an unknown target key', ['--config', fixture('invalid-unknown-key.cnf')], `${fixture('invalid-unknown-key.cnf')}:6: unknown key in [target db1] (not shown: it may hold a secret)`],
