@@ -15,7 +15,7 @@
 //     writer, and the topology is torn down after it.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { assertOneWritableHolder, failOver, releaseAll, rejoin, waitWritable } from '../helpers/e2e/failover.js';
+import { assertOneWritableHolder, waitReadOnly, waitWritable } from '../helpers/e2e/failover.js';
 import { other } from '../helpers/e2e/node.js';
 import type { Topology, TopologyOptions } from '../helpers/e2e/topology.js';
 import { topologyForSuite } from '../helpers/e2e/topology-suite.js';
@@ -74,18 +74,19 @@ for (const scenario of SCENARIOS) describeWithKeepalived(`the promotion race: a 
 
   it('kill -9 of the writer\'s mysqld: the VIP lands on the standby, stays there, and it is made writable (default --promotion-grace)', async () => {
     const topo = t();
-    let run;
-    try {
-      run = await failOver(topo, 'kill-mysqld', { vipWithinMs: VIP_WITHIN_MS, promotes: true });
-    } catch (err) {
-      await releaseAll(topo, 'kill-mysqld');
-      throw err;
-    }
-    const { next, old, t0, vipAt, writableAt } = run;
+    const [old] = await topo.vipHolders();
+    if (!old) throw new Error(`no VIP holder\n${topo.describe()}`);
+    const next = other(old);
+    // No client writing through the VIP (e2e-topology measures that): on this shared 2-core
+    // machine its retries at the moment of promotion starved the one-shot checks past
+    // keepalived's 2 s timeout, which is not what this suite is about.
+    const t0 = topo.killMysqld(old);
+    const vipAt = (await topo.waitForVip(`the VIP on node ${next} only`, (h) => h.length === 1 && h[0] === next, VIP_WITHIN_MS)).at;
+    const writableAt = await waitWritable(topo, next);
     // Through the grace and well past it: the VIP never leaves the new holder.
     const samples = await topo.sampleVip(WATCH_AFTER_MS);
     const away = samples.filter((s) => s.holders.length !== 1 || s.holders[0] !== next);
-    report(`grace 5 s: kill -9 mysqld on ${old} -> VIP on ${next} ${vipAt - t0} ms -> writable ${writableAt! - t0} ms (${writableAt! - vipAt} ms after the VIP: the handler's ${NOTIFY_DELAY_S} s delay + its start-up); VIP away from ${next} in ${away.length} of ${samples.length} samples over ${WATCH_AFTER_MS} ms`);
+    report(`grace 5 s: kill -9 mysqld on ${old} -> VIP on ${next} ${vipAt - t0} ms -> writable ${writableAt - t0} ms (${writableAt - vipAt} ms after the VIP: the handler's ${NOTIFY_DELAY_S} s delay + its start-up); VIP away from ${next} in ${away.length} of ${samples.length} samples over ${WATCH_AFTER_MS} ms`);
     expect(away, topo.describe()).toEqual([]);
     const faults = topo.nodes[next].keepalived?.states().filter((s) => s.state === 'FAULT' && s.at >= t0) ?? [];
     expect(faults, `no FAULT on the new holder\n${topo.describe()}`).toEqual([]);
@@ -93,7 +94,9 @@ for (const scenario of SCENARIOS) describeWithKeepalived(`the promotion race: a 
     await assertOneWritableHolder(topo, next);
 
     // The old writer comes back as a read-only standby and leaves the VIP where it is.
-    await rejoin(topo, run, 2_000);
+    await topo.restartMysqld(old);
+    await waitReadOnly(topo, old);
+    await assertOneWritableHolder(topo, next, 2_000);
   }, 120_000);
 
   // The daemon reads the option file once: the grace-off run is the one-shot's only.
