@@ -13,7 +13,7 @@ import { nodePaths, type NodeName } from '../keepalived/examples.js';
 import { other } from './node.js';
 import type { Topology } from './topology.js';
 import { WRITES_TABLE } from '../servers/ns-pair.js';
-import { waitForCatchUp } from '../servers/replication.js';
+import type { NsServer } from '../servers/ns-server.js';
 import { waitFor } from '../wait.js';
 
 export type FailureKind = 'kill-mysqld' | 'stop-mysqld' | 'cut-link' | 'kill-daemon' | 'read-lock' | 'full-disk';
@@ -247,27 +247,65 @@ export async function assertOneWritableHolder(topo: Topology, holder: NodeName, 
 export interface AfterStall {
   /** Writes whose client saw an error (refused, timed out, ended) that the old writer committed after all. */
   landedOnOld: number[];
-  /** Rows only the new writer has: each must be such a write, with the old writer's server id. */
-  onlyOnNext: { seq: number; serverId: number }[];
-  /** Rows only the old writer has: none, once replication has run both ways. */
-  onlyOnOld: { seq: number; serverId: number }[];
-  /** Of onlyOnNext, those whose client was told OK, or that another server took: must be none. */
-  unexplained: { seq: number; serverId: number }[];
+  /** Rows only the new writer has. */
+  onlyOnNext: Row2[];
+  /** Rows only the old writer has. */
+  onlyOnOld: Row2[];
+  /** Of the rows only one node has, those that are not an unacknowledged write of the old writer's: must be none. */
+  unexplained: Row2[];
+  /** Acknowledged writes (by either node) missing on the new writer: must be none. */
+  ackedMissing: number[];
   /** The application's statements still running on the old writer ("ID STATE"). */
   pending: string[];
   /** CHECKSUM TABLE of the writes table on the old and the new writer. */
   checksums: { old: string; next: string };
+  /**
+   * Where the new writer's replication from the old one stopped, reading the old writer's
+   * binlog (a torn event after a full disk), and so had to be moved past it; else undefined.
+   */
+  torn: string | undefined;
 }
 
-type Row2 = { seq: number; serverId: number };
+interface Row2 { seq: number; serverId: number }
 const key = (r: Row2): string => `${r.seq}/${r.serverId}`;
+
+/** Waits until `replica` has applied all `source` has logged; or says where its replication stopped on an error. */
+async function catchUpOrStop(replica: NsServer, source: NsServer, timeoutMs: number): Promise<string | undefined> {
+  const pos = await source.variable('gtid_binlog_pos');
+  const stopped = async (): Promise<string | undefined> => {
+    const [st] = await replica.slaveStatus();
+    if (st?.Slave_IO_Running === 'No' && Number(st.Last_IO_Errno) !== 0) return `IO thread stopped: ${String(st.Last_IO_Errno)} ${String(st.Last_IO_Error)}`;
+    if (st?.Slave_SQL_Running === 'No' && Number(st.Last_SQL_Errno) !== 0) return `SQL thread stopped: ${String(st.Last_SQL_Errno)} ${String(st.Last_SQL_Error)}`;
+    return undefined;
+  };
+  const outcome = await waitFor(`server ${replica.serverId} to reach GTID ${pos} of server ${source.serverId}`, async () => {
+    const [r] = await replica.sql('SELECT MASTER_GTID_WAIT(?, 0.5) AS r', [pos]);
+    if (Number(r?.r) === 0) return { done: true as const };
+    const why = await stopped();
+    return why ? { done: false as const, why } : undefined;
+  }, { timeoutMs, intervalMs: 10 });
+  return outcome.done ? undefined : outcome.why;
+}
+
+/**
+ * An operator's way past a torn event at the end of the old writer's binlog, once that binlog
+ * has been rotated (FLUSH BINARY LOGS): the new writer's replication from it starts again at
+ * the old writer's binlog state, i.e. at the rotated file, skipping what it never acknowledged.
+ */
+async function skipPastTorn(next: NsServer, old: NsServer): Promise<void> {
+  const domain = (pos: string, id: number) => pos.split(',').filter((g) => g.startsWith(`${id}-`));
+  const [oldPos, nextSlavePos] = [await old.variable('gtid_binlog_pos'), await next.variable('gtid_slave_pos')];
+  const position = [...domain(oldPos, old.serverId), ...nextSlavePos.split(',').filter((g) => g !== '' && !g.startsWith(`${old.serverId}-`))].join(',');
+  await next.exec('STOP SLAVE', `SET GLOBAL gtid_slave_pos = '${position}'`, 'START SLAVE');
+}
 
 /**
  * The pair once the stall is repaired and replication has run both ways: what became of the
  * writes that were stalled on the old writer when the VIP left (call after rejoin()). The old
  * writer's binlog is rotated first (FLUSH BINARY LOGS): what it still buffered (on a full disk,
  * the events of commits that were ended: docs/failover.md) is then in a file, as the next
- * write there would put it; then each node applies all the other has logged.
+ * write there would put it; then each node applies all the other has logged. The new writer's
+ * replication from the old one may stop at a torn event there: it is moved past it.
  */
 export async function afterStall(topo: Topology, run: FailoverRun): Promise<AfterStall> {
   const oldServer = topo.nodes[run.old].server;
@@ -276,11 +314,11 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
   // A queued commit ends with its group: give it a moment once the repair has woken it.
   const pending = await waitFor('no application statement left on the old writer', async () => ((await app()).length === 0 ? [] : undefined), { timeoutMs: 5_000, intervalMs: 50 }).catch(() => app());
   await oldServer.exec('FLUSH BINARY LOGS');
+  const torn = await catchUpOrStop(nextServer, oldServer, 15_000);
+  if (torn) await skipPastTorn(nextServer, oldServer);
   for (const [replica, source] of [[nextServer, oldServer], [oldServer, nextServer]] as const) {
-    await waitForCatchUp(replica, source, 15_000).catch(async (err: Error) => {
-      const [st] = await replica.slaveStatus();
-      throw new Error(`${err.message}: IO ${String(st?.Slave_IO_Running)} ${String(st?.Last_IO_Error)}, SQL ${String(st?.Slave_SQL_Running)} ${String(st?.Last_SQL_Error)}\n${topo.describe()}`);
-    });
+    const stopped = await catchUpOrStop(replica, source, 15_000);
+    if (stopped) throw new Error(`server ${replica.serverId}'s replication from server ${source.serverId}: ${stopped}${torn ? ` (after moving past: ${torn})` : ''}\n${topo.describe()}`);
   }
   const rows = async (s: typeof oldServer): Promise<Row2[]> => (await s.sql(`SELECT seq, server_id FROM ${WRITES_TABLE} ORDER BY seq`)).map((r) => ({ seq: Number(r.seq), serverId: Number(r.server_id) }));
   const [onOld, onNext] = await Promise.all([rows(oldServer), rows(nextServer)]);
@@ -289,13 +327,16 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
   const failed = new Set(run.writer.errors.map((e) => e.seq));
   const acked = new Set(run.writer.acks.map((a) => a.seq));
   const onlyOnNext = onNext.filter((r) => !oldKeys.has(key(r)));
+  const onlyOnOld = onOld.filter((r) => !nextKeys.has(key(r)));
   const checksum = async (s: typeof oldServer) => String((await s.sql(`CHECKSUM TABLE ${WRITES_TABLE}`))[0]?.Checksum);
   return {
     landedOnOld: onOld.filter((r) => r.serverId === oldServer.serverId && failed.has(r.seq)).map((r) => r.seq),
     onlyOnNext,
-    onlyOnOld: onOld.filter((r) => !nextKeys.has(key(r))),
-    unexplained: onlyOnNext.filter((r) => r.serverId !== oldServer.serverId || !failed.has(r.seq) || acked.has(r.seq)),
+    onlyOnOld,
+    unexplained: [...onlyOnNext, ...onlyOnOld].filter((r) => r.serverId !== oldServer.serverId || !failed.has(r.seq) || acked.has(r.seq)),
+    ackedMissing: run.writer.acks.filter((a) => !nextKeys.has(key({ seq: a.seq, serverId: a.serverId }))).map((a) => a.seq),
     pending,
     checksums: { old: await checksum(oldServer), next: await checksum(nextServer) },
+    torn,
   };
 }
