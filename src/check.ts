@@ -10,6 +10,7 @@ import { holdsAddress, type InterfaceTable } from './vip.js';
 import { evaluate } from './verdict/evaluate.js';
 import type { CheckReport, Facts, ProbeResults } from './types/facts.js';
 import type { Policy } from './types/config.js';
+import type { PeerFact } from './types/peer.js';
 
 export interface CheckDeps {
   readonly connect: Connector;
@@ -96,4 +97,10 @@ function vipFact(spec: CheckSpec, deps: CheckDeps): Pick<Facts, 'vip'> {
 
 function finish(facts: Facts, spec: CheckSpec, started: number, deps: CheckDeps): CheckReport {
   return { facts, verdict: evaluate(facts, spec.policy), elapsedMs: deps.now() - started };
+}
+
+/** A report judged again with the daemon's reading of the target's peer (src/daemon/peer-watch.ts). */
+export function withPeerFact(report: CheckReport, peer: PeerFact, policy: Policy): CheckReport {
+  const facts = { ...report.facts, peer };
+  return { ...report, facts, verdict: evaluate(facts, policy) };
 }

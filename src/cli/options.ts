@@ -73,6 +73,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'fall', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'Consecutive failed checks before a healthy target is in fault', defaultText: String(DEFAULTS.fall) },
   { name: 'track-file', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'keepalived track_file to write: 0 healthy, 1 fault' },
   { name: 'status-file', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'JSON status file rewritten after every check (the freshness guard reads it)' },
+  { name: 'peer', kind: 'string', group: 'Daemon', commands: ['daemon'], perTarget: true, describe: 'The other node of the pair, HOST[:PORT] (port: the target\'s), reached over TCP with the target\'s credentials and TLS options: read every check, to warn when both nodes are writable and to name errant transactions on this node' },
   { name: 'listen', kind: 'string', group: 'Daemon', commands: ['daemon'], describe: 'HTTP address for /metrics, /health, /health/NAME and /live', defaultText: DEFAULTS.listen },
   { name: 'mark-fault', kind: 'boolean', group: 'Daemon', commands: ['daemon'], describe: 'Write the fault value to every track file and exit (for systemd ExecStopPost)' },
   { name: 'catchup-timeout', kind: 'string', group: 'Notify', commands: ['notify'], describe: 'On MASTER: seconds to wait for the SQL thread to apply everything the IO thread received, before making the server writable', defaultText: String(DEFAULTS.catchUpTimeoutS) },

@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import type { CheckSpec } from '../types/config.js';
+import type { CheckSpec, ConnectionConfig } from '../types/config.js';
 import { findOption, takes } from '../cli/options.js';
 import type { ArgValue, ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig } from '../config/config.js';
@@ -10,6 +10,7 @@ import { parseOptionFile, type OptionFileLine, type ParsedOptionFile } from '../
 import type { FileInfo, OptionFileSystem } from '../types/host.js';
 import { cannotRead, exposedPassword, isWorldWritable, worldWritableRefused } from '../config/file-trust.js';
 import { isUsableLabelName } from '../metrics/label-names.js';
+import { peerAddress } from '../config/peer-address.js';
 import { UsageError } from '../usage-error.js';
 
 export interface TargetConfig extends CheckSpec {
@@ -20,6 +21,8 @@ export interface TargetConfig extends CheckSpec {
   readonly trackFile?: string;
   readonly statusFile?: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The other node of the pair (`peer`), with the target's credentials and TLS options; its label is policy.peer. */
+  readonly peer?: ConnectionConfig;
 }
 
 export interface DaemonConfig {
@@ -104,7 +107,7 @@ const readListen = (written: Written | undefined) => readWritten(written, (value
 function fromCommandLine(inputs: DaemonConfigInputs): DaemonConfig {
   const flag = flagsOf(inputs.argv);
   const notices: string[] = [];
-  const spec = checkSpec(inputs.argv.options, inputs, notices);
+  const spec = withPeer(checkSpec(inputs.argv.options, inputs, notices), inputs.argv.options, inputs);
   const target = targetConfig('default', spec, {
     interval: flag('interval'),
     rise: flag('rise'),
@@ -179,7 +182,7 @@ function fileTarget(
   }
   // A target reads no option files but the defaults-file it names: one host's [client] must not leak into another target.
   if (!options.has('defaults-file')) options.set('no-defaults', true);
-  const spec = checkSpec(options, { ...inputs, env: {} }, notices, section);
+  const spec = withPeer(checkSpec(options, { ...inputs, env: {} }, notices, section), options, { ...inputs, env: {} }, section);
   const ownValue = (key: string): Written | undefined => (own.has(key) ? { value: own.get(key)!, section } : undefined);
   return targetConfig(name, spec, {
     interval: ownValue('interval') ?? daemonDefaults.interval,
@@ -204,6 +207,25 @@ function checkSpec(options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigI
   return readAt(section, build);
 }
 
+/**
+ * The `peer` (HOST[:PORT]) as a connection: the target's own options with the host and port
+ * replaced and TCP forced, so credentials, TLS (checked against the peer's name) and the rule of
+ * when a password may be sent are the target's, read by the same code.
+ */
+function withPeer(spec: CheckSpec, options: ReadonlyMap<string, ArgValue>, inputs: DaemonConfigInputs, section?: string): CheckSpec & { peer?: ConnectionConfig } {
+  const value = options.get('peer') as string | undefined;
+  if (value === undefined) return spec;
+  const at = readAt(section, (names) => peerAddress('peer', value, names));
+  const peerOptions = new Map(options);
+  peerOptions.set('host', at.host);
+  if (at.port !== undefined) peerOptions.set('port', String(at.port));
+  peerOptions.set('protocol', 'tcp');
+  peerOptions.delete('socket');
+  // Its notices (a password on argv, a skipped file) are the target's, already given once.
+  const peer = checkSpec(peerOptions, inputs, [], section).connection;
+  return { ...spec, policy: Object.freeze({ ...spec.policy, peer: peer.label }), peer };
+}
+
 interface TargetExtras {
   interval?: Written | undefined;
   rise?: Written | undefined;
@@ -213,7 +235,7 @@ interface TargetExtras {
   labels: Record<string, string>;
 }
 
-function targetConfig(name: string, spec: CheckSpec, x: TargetExtras): TargetConfig {
+function targetConfig(name: string, spec: CheckSpec & { peer?: ConnectionConfig }, x: TargetExtras): TargetConfig {
   const count = (key: string, fallback: number) => (value: string | undefined, names: SettingNames) => (value === undefined ? fallback : integer(key, value, 1, 100, names));
   const intervalS = readWritten(x.interval, (value, names) => seconds('interval', value, DEFAULTS.intervalS, { min: 0.1, max: 3600 }, names));
   const rise = readWritten(x.rise, count('rise', DEFAULTS.rise));

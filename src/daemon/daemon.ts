@@ -15,6 +15,7 @@ import { markFault, trackFilesOf } from './mark-fault.js';
 import type { TargetState } from '../types/target-state.js';
 import { TargetMonitor, type MonitorDeps } from './monitor.js';
 import { statusDocument, trackFileContent } from './state-files.js';
+import { peerLine } from './peer-log.js';
 
 import type { ProcessSignal } from '../types/io.js';
 
@@ -189,6 +190,8 @@ class Daemon {
   }
 
   private previous = new Map<string, boolean>();
+  /** What was last logged about each target's peer. */
+  private peerSaid = new Map<string, string>();
 
   private checked(target: TargetConfig, state: TargetState): void {
     if (this.stopping) return;
@@ -198,6 +201,7 @@ class Daemon {
     } catch (err) {
       this.log.error({ target: target.name, err: (err as Error).message }, `${target.name}: metrics: ${(err as Error).message}`);
     }
+    this.logPeer(target, state);
     const was = this.previous.get(target.name);
     this.previous.set(target.name, state.healthy);
     if (was !== undefined && was === state.healthy) return;
@@ -211,6 +215,14 @@ class Daemon {
     const fields = { target: target.name, healthy: state.healthy, role: report?.verdict.role, reasons, warnings: report?.verdict.warnings.map(render) ?? [], ...(report && { elapsedMs: Math.round(report.elapsedMs) }) };
     if (state.healthy) this.log.info(fields, line);
     else this.log.warn(fields, line);
+  }
+
+  /** One line when what the peer's reading means changes (both writable, unreachable, errant), never one per check. */
+  private logPeer(target: TargetConfig, state: TargetState): void {
+    const said = peerLine(target.name, state.lastReport);
+    if (!said || this.peerSaid.get(target.name) === said.key) return;
+    this.peerSaid.set(target.name, said.key);
+    this.log[said.level](said.fields, said.line);
   }
 
   private writeFiles(target: TargetConfig, state: TargetState, phase?: 'starting' | 'stopped' | 'removed'): FileWrite[] {

@@ -1,4 +1,4 @@
-import { inspect, openSession, type CheckDeps } from '../check.js';
+import { inspect, openSession, withPeerFact, type CheckDeps } from '../check.js';
 import type { CheckReport, Found, ProbeResults } from '../types/facts.js';
 import type { Policy } from '../types/config.js';
 import { fetchBatch, knownFrom } from '../probes/batch.js';
@@ -9,6 +9,8 @@ import { deadlineAfter } from '../deadline.js';
 import type { TargetConfig } from './daemon-config.js';
 import { applyCheck } from './hysteresis.js';
 import type { TargetState } from '../types/target-state.js';
+import type { Deadline } from '../types/deadline.js';
+import { PeerWatch } from './peer-watch.js';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -48,13 +50,19 @@ export class TargetMonitor {
   private known: Found = {};
   /** A heartbeat write whose end no check has seen, across reconnects: no other is sent while it may be on the server. */
   private readonly ledger: WriteLedger = {};
+  /** The target's `peer`, read beside each check. */
+  private readonly peer: PeerWatch | undefined;
+  /** The last check's report before the peer's reading was added to it. */
+  private own: CheckReport | undefined;
 
   constructor(
     readonly target: TargetConfig,
     private readonly deps: MonitorDeps,
     private state: TargetState,
     private readonly onCheck: (state: TargetState, target: TargetConfig) => void,
-  ) {}
+  ) {
+    this.peer = target.peer && new PeerWatch(target.peer, deps);
+  }
 
   get current(): TargetState {
     return this.state;
@@ -78,7 +86,8 @@ export class TargetMonitor {
     this.session = undefined;
     // close() is bounded too: it sends COM_QUIT and tears the socket down if none is answered,
     // which also ends a query still waiting on a hung server.
-    if (session?.usable) await session.close(deadlineAfter(QUIT_ON_STOP_MS, this.deps.now));
+    const quit = deadlineAfter(QUIT_ON_STOP_MS, this.deps.now);
+    await Promise.all([session?.usable ? session.close(quit) : undefined, this.peer?.stop(quit)]);
   }
 
   /** Check now (coalesced with a check already running). */
@@ -114,9 +123,34 @@ export class TargetMonitor {
   }
 
   private async runOnce(): Promise<void> {
-    const report = await this.checkOnce();
+    const started = this.deps.now();
+    const deadline = deadlineAfter(this.target.timeoutMs, this.deps.now);
+    // The peer is read beside the check, under the same deadline, every check: both writable
+    // must show within one interval, and one more round trip on a held connection is cheap.
+    const peerRead = this.peer?.read(deadline);
+    const report = await this.checkOnce(started, deadline);
     if (this.stopped) return;
-    this.state = applyCheck(this.state, report, this.deps.wallClock(), this.target);
+    this.own = report;
+    // Never waited for: an unreachable peer must not delay this target's verdict. Its last
+    // reading is used now, and this check is judged again when the running one ends.
+    this.state = applyCheck(this.state, this.withPeer(report), this.deps.wallClock(), this.target);
+    this.publish();
+    if (peerRead && this.peer?.busy) void peerRead.then(() => this.peerRead(report));
+  }
+
+  /** A peer reading that ended after its check: the check's report with it (only warnings change, never `healthy`). */
+  private peerRead(report: CheckReport): void {
+    if (this.stopped || this.own !== report) return;
+    this.state = { ...this.state, lastReport: this.withPeer(report) };
+    this.publish();
+  }
+
+  private withPeer(report: CheckReport): CheckReport {
+    const fact = this.peer?.latest;
+    return fact ? withPeerFact(report, fact, this.target.policy) : report;
+  }
+
+  private publish(): void {
     try {
       this.onCheck(this.state, this.target);
     } catch {
@@ -124,9 +158,7 @@ export class TargetMonitor {
     }
   }
 
-  private async checkOnce(): Promise<CheckReport> {
-    const started = this.deps.now();
-    const deadline = deadlineAfter(this.target.timeoutMs, this.deps.now);
+  private async checkOnce(started: number, deadline: Deadline): Promise<CheckReport> {
     let connectMs = 0;
     if (!this.session?.usable) {
       const opened = await openSession(this.target, this.deps, deadline, started);

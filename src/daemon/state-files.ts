@@ -1,6 +1,7 @@
 import type { TargetConfig } from './daemon-config.js';
 import type { TargetState } from '../types/target-state.js';
 import { reportJson, type ReportJson } from '../output/report-json.js';
+import { peerStatus } from './peer-status.js';
 
 /**
  * keepalived reads a track file with strtol(buf, NULL, 0): plain decimal, no leading zero
@@ -44,5 +45,6 @@ export function statusDocument(target: TargetConfig, state: TargetState, pid: nu
     replication: r.replication,
     probes: r.probes,
     heartbeat: r.heartbeat,
+    ...peerStatus(target, report),
   })}\n`;
 }

@@ -8,11 +8,12 @@ import type { ProbeResult, ProbeResults } from '../types/facts.js';
 import type { Probe } from './probe.js';
 import { heartbeat } from './heartbeat.js';
 import { heartbeatWrite } from './heartbeat-write.js';
+import { gtidState } from './gtid-state.js';
 import { replication } from './replication.js';
 import { serverVariables } from './server-variables.js';
 
 /** The write comes last: a stalled or failed write never costs the reads. */
-export const PROBES: readonly Probe[] = [serverVariables, replication, heartbeat, heartbeatWrite];
+export const PROBES: readonly Probe[] = [serverVariables, replication, gtidState, heartbeat, heartbeatWrite];
 
 export interface ProbeRun {
   readonly name: string;

@@ -60,6 +60,11 @@ export interface Policy {
   readonly channels: readonly string[];
   /** --heartbeat-table: the writer writes its row, a standby reads its source's. */
   readonly heartbeat?: HeartbeatPolicy;
+  /**
+   * The daemon's `peer` (HOST[:PORT]), the other node of the pair: both writable, and this node's
+   * errant transactions, are judged against it, and this node's GTID state is read for that.
+   */
+  readonly peer?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -4,6 +4,8 @@ import type { Role } from './config.js';
 import type { ReplicationChannel } from './replication.js';
 import type { ServerInfo } from './server.js';
 import type { HeartbeatRow, HeartbeatWrite } from './heartbeat.js';
+import type { GtidState } from './gtid.js';
+import type { PeerFact } from './peer.js';
 
 /** What a probe found, or why it could not find it. Probes never throw. */
 export type ProbeResult<T> =
@@ -14,6 +16,8 @@ export type ProbeResult<T> =
 export interface Observations {
   server: ServerInfo;
   replication: ReplicationChannel[];
+  /** This server's GTID state (daemon targets with a `peer` only). */
+  gtid: GtidState;
   /** The heartbeat rows of a standby's sources (--heartbeat-table). */
   heartbeat: HeartbeatRow[];
   /** The writer's heartbeat row, written (--heartbeat-table). */
@@ -40,6 +44,8 @@ export interface Facts extends ProbeResults {
   readonly target: string;
   readonly connect: { ok: true; elapsedMs: number; /** The TLS version, when the connection uses TLS. */ tls?: string } | { ok: false; error: DbFailure; elapsedMs: number };
   readonly vip?: VipFact;
+  /** The daemon's last reading of the target's `peer`; absent without a peer, or before its first reading ends. */
+  readonly peer?: PeerFact;
   /** The notify handler holds its lock for MASTER: it is catching up before making us writable. */
   readonly promoting?: boolean;
   /** The one-shot's work ended after its deadline (keepalived may already be killing it). */

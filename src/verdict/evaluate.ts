@@ -12,6 +12,7 @@ import { cutTextWarning } from './cut-text.js';
 import { roleOf, roleWithoutServer } from './role.js';
 import { judgeWrite, NO_BEATS, readBeats, type Beat, type Beats } from './heartbeat.js';
 import { secondsText } from './lag.js';
+import { judgePeer } from './peer.js';
 
 /**
  * The role-aware verdict: the one home of the policy that docs/verdict.md's verdict table describes.
@@ -72,6 +73,7 @@ function judge(facts: Facts, policy: Policy): Verdict {
   warnings.push(...repl.notes, ...beats.notes);
   const cut = cutTextWarning(facts);
   if (cut) warnings.push(cut);
+  warnings.push(...judgePeer(facts, info, role));
   checks.push({ name: 'replication', ok: role === 'writer' || repl.problems.length + beats.problems.length === 0, detail: repl.detail });
 
   if (facts.vip) checks.push({ name: 'vip', ok: true, detail: `${facts.vip.address} ${facts.vip.held ? 'held' : 'not held'}` });

@@ -2,13 +2,16 @@
 // of a real master-master MariaDB pair are recorded as the daemon records them, the exposition is
 // linted with `promtool check metrics`, and `promtool test rules` runs the rules of
 // deploy/prometheus/check-mysql-alerts.yml over series parsed from that same exposition.
+// Each node is checked with the other as its `peer`, as a daemon with the peer key reads it.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheck, type CheckDeps } from '../../src/check.js';
+import { runCheck, withPeerFact, type CheckDeps } from '../../src/check.js';
+import { PeerWatch } from '../../src/daemon/peer-watch.js';
+import { deadlineAfter } from '../../src/deadline.js';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildCheckConfig, type CheckConfig } from '../../src/config/config.js';
 import { applyCheck, initialState } from '../../src/daemon/hysteresis.js';
@@ -33,6 +36,8 @@ const ALERTS = [
   'CheckMysqlStandbyNotEligible',
   'CheckMysqlHeartbeatLag',
   'CheckMysqlCheckerStale',
+  'CheckMysqlBothWritable',
+  'CheckMysqlErrantTransactions',
 ] as const;
 type AlertName = (typeof ALERTS)[number];
 
@@ -111,6 +116,8 @@ interface Node {
   readonly registry: Registry;
   readonly metrics: DaemonMetrics;
   config?: CheckConfig;
+  /** The daemon's reading of the other node (its `peer`). */
+  peer?: PeerWatch;
   state: TargetState;
 }
 
@@ -180,10 +187,19 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
     };
   }
 
-  function configFor(n: Node): CheckConfig {
+  function configAt(n: Node, port: number): CheckConfig {
     const p = pair!;
-    const argv = ['--no-defaults', '-h', '127.0.0.1', '-P', String(n.server().port), '-u', p.check.user, '--vip', n.meta.vip!, '--heartbeat-table', HEARTBEAT_TABLE];
+    const argv = ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', p.check.user, '--vip', n.meta.vip!, '--heartbeat-table', HEARTBEAT_TABLE];
     return buildCheckConfig({ argv: parseArgv(argv), env: { MYSQL_PWD: p.check.password }, fs: noFiles });
+  }
+
+  /** As the daemon has it with `peer` set to the other node: same credentials, the other port. */
+  function configFor(n: Node): CheckConfig {
+    const other = n === a ? b : a;
+    const config = configAt(n, n.server().port);
+    const peer = configAt(n, other.server().port).connection;
+    n.peer = new PeerWatch(peer, { connect: connectMysql, now: deps.now, wallClock: Date.now });
+    return { ...config, policy: { ...config.policy, peer: peer.label } };
   }
 
   /** Checks both nodes as their daemons would, and scrapes each daemon's registry; `beforeStandby` runs between the two. */
@@ -193,7 +209,9 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
       if (n === b) await beforeStandby?.();
       n.config ??= configFor(n);
       for (let i = 0; i < CHECKS_PER_OBSERVATION; i++) {
-        const report = await runCheck(n.config, deps);
+        const config = n.config;
+        const [own, peer] = await Promise.all([runCheck(config, deps), n.peer!.read(deadlineAfter(config.timeoutMs, deps.now))]);
+        const report = withPeerFact(own, peer, config.policy);
         n.state = applyCheck(n.state, report, Date.now(), HYSTERESIS);
         n.metrics.record(n.meta, n.state);
       }
@@ -203,6 +221,7 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
   }
 
   const reasons = (n: Node): string[] => n.state.lastReport?.verdict.reasons.map((r) => r.code) ?? [];
+  const warnings = (n: Node): string[] => n.state.lastReport?.verdict.warnings.map((w) => w.code) ?? [];
 
   async function expectMetricsLintClean(scrapes: Scrape[]): Promise<void> {
     for (const s of scrapes) {
@@ -231,6 +250,7 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
   });
 
   afterAll(async () => {
+    await Promise.all([a, b].map((n) => n?.peer?.stop(deadlineAfter(1000, deps.now))));
     await pair?.cleanup();
     if (dir) await removeTempDir(dir);
   });
@@ -337,6 +357,59 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
     } finally {
       // The writer's next heartbeat replicates over the aged row.
       await runCheck(a.config!, deps);
+      await waitForReplication(pair!);
+    }
+  });
+
+  it('both nodes writable: the both-writable rule fires for each node, naming its peer', async () => {
+    await pair!.b.exec('SET GLOBAL read_only = OFF');
+    try {
+      const scrapes = await observe();
+      expect(warnings(a)).toContain('peer-writable');
+      expect(warnings(b)).toContain('peer-writable');
+      await expectMetricsLintClean(scrapes);
+      const both = (n: Node, peer: Node): ExpectedAlert => ({
+        exp_labels: { ...common(n), peer: `127.0.0.1:${peer.server().port}`, severity: 'critical' },
+        exp_annotations: {
+          summary: `Both nodes writable (target ${n.meta.name}, peer 127.0.0.1:${peer.server().port})`,
+          description: `${n.meta.name} and its peer 127.0.0.1:${peer.server().port} both have read_only=OFF: writes reaching both diverge the pair.`,
+        },
+      });
+      await expectRulesTest('both-writable', scrapes, 'live', { CheckMysqlBothWritable: [both(a, b), both(b, a)] });
+    } finally {
+      await pair!.b.exec('SET GLOBAL read_only = ON');
+    }
+  });
+
+  it('a write on the standby that the writer never received: the errant-transactions rule fires for the standby', async () => {
+    await pair!.a.exec('STOP SLAVE');
+    try {
+      await pair!.b.exec(`INSERT INTO ${pair!.schema}.t (id, v) VALUES (700, 7)`);
+      const scrapes = await observe();
+      expect(warnings(b)).toContain('errant-transactions');
+      expect(warnings(a)).not.toContain('errant-transactions');
+      await expectMetricsLintClean(scrapes);
+      // The writer's own replication from the standby is stopped, which its rules say too.
+      const stopped = (thread: 'IO' | 'SQL', what: string): ExpectedAlert => ({
+        exp_labels: { ...common(a), master_host: '127.0.0.1', severity: 'critical' },
+        exp_annotations: { summary: `MySQL Slave ${thread} thread not running (target db-a, instance ${a.instance})`, description: `The replication ${thread} thread from 127.0.0.1 on db-a ${what}` },
+      });
+      await expectRulesTest('errant-transactions', scrapes, 'live', {
+        MysqlSlaveIoThreadNotRunning: [stopped('IO', 'is stopped or still connecting: it receives no new events.')],
+        MysqlSlaveSqlThreadNotRunning: [stopped('SQL', 'is stopped: it applies nothing, so the server falls behind.')],
+        CheckMysqlErrantTransactions: [
+          {
+            exp_labels: { ...common(b), peer: `127.0.0.1:${a.server().port}`, severity: 'warning' },
+            exp_annotations: {
+              summary: `Errant transactions on the standby (target db-b, instance ${b.instance})`,
+              description: `db-b has executed 1 transaction(s) that its writer 127.0.0.1:${a.server().port} has not (the GTIDs are in its status file): not eligible for switchover; see docs/errant-transactions.md to reconcile.`,
+            },
+          },
+        ],
+      });
+    } finally {
+      await pair!.a.exec('START SLAVE');
+      await waitForThreads(pair!.a);
       await waitForReplication(pair!);
     }
   });
