@@ -293,9 +293,11 @@ async function catchUpOrStop(replica: NsServer, source: NsServer, timeoutMs: num
  * the old writer's binlog state, i.e. at the rotated file, skipping what it never acknowledged.
  */
 async function skipPastTorn(next: NsServer, old: NsServer): Promise<void> {
-  const domain = (pos: string, id: number) => pos.split(',').filter((g) => g.startsWith(`${id}-`));
-  const [oldPos, nextSlavePos] = [await old.variable('gtid_binlog_pos'), await next.variable('gtid_slave_pos')];
-  const position = [...domain(oldPos, old.serverId), ...nextSlavePos.split(',').filter((g) => g !== '' && !g.startsWith(`${old.serverId}-`))].join(',');
+  // One GTID domain per server (mariadbd.ts): the old writer's from its binlog, every other one
+  // from the new writer's own binlog (MariaDB refuses a slave position behind its binlog there).
+  const inDomain = (g: string, id: number) => g.startsWith(`${id}-`);
+  const [oldPos, nextPos] = [await old.variable('gtid_binlog_pos'), await next.variable('gtid_binlog_pos')];
+  const position = [...oldPos.split(',').filter((g) => inDomain(g, old.serverId)), ...nextPos.split(',').filter((g) => g !== '' && !inDomain(g, old.serverId))].join(',');
   await next.exec('STOP SLAVE', `SET GLOBAL gtid_slave_pos = '${position}'`, 'START SLAVE');
 }
 
