@@ -7,17 +7,18 @@
  * (--heartbeat-table) and the standby's reading it, files on a disk (not tmpfs), one /metrics
  * scrape per window. Every case runs once per round, rounds repeat: each figure is the median
  * of its windows from all rounds, so a neighbour's burst on this shared machine hits every
- * case alike. Environment (all optional; docs/performance.md):
- *   BENCH_ROUNDS         rounds (3)
- *   BENCH_WINDOWS        windows per case and round (2), of BENCH_WINDOW_SECONDS (10)
- *   BENCH_WARMUP_SECONDS before each case's first window (8)
+ * case alike; builds compared (BENCH_BUILDS) run each case at the same time. Environment (all optional; docs/performance.md):
+ *   BENCH_ROUNDS         rounds (2)
+ *   BENCH_WINDOWS        windows per case and round (3), of BENCH_WINDOW_SECONDS (10)
+ *   BENCH_WARMUP_SECONDS before a daemon's first window (60); BENCH_PEER_WARMUP_SECONDS
+ *                        before pt-heartbeat's and the exporter's (8)
  *   BENCH_MANY_TARGETS   the "many" case's target count, spread over the pair (100)
  *   BENCH_BUILDS         label=path/to/bin/check-mysql,... to compare builds (this one)
  *   BENCH_CASES          ids to run (all): writer, writer-hb, standby, standby-hb, many,
  *                        many-hb, pt-heartbeat, exporter, exporter-hb, oneshot, latency
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { newCredentials, type Credentials } from '../test/helpers/servers/credentials.js';
@@ -33,10 +34,12 @@ import type { Window } from './lib/sample.js';
 
 const env = process.env;
 const list = (v: string | undefined, d: string) => (v ?? d).split(',').map((x) => x.trim()).filter(Boolean);
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 3);
-const WINDOWS = Number(env.BENCH_WINDOWS ?? 2);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
+const WINDOWS = Number(env.BENCH_WINDOWS ?? 3);
 const WINDOW_S = Number(env.BENCH_WINDOW_SECONDS ?? 10);
-const WARMUP_S = Number(env.BENCH_WARMUP_SECONDS ?? 8);
+/** V8 compiles the hot paths for the first minute or so (~3 ms of CPU per check at first): a daemon runs for days. */
+const WARMUP_S = Number(env.BENCH_WARMUP_SECONDS ?? 60);
+const PEER_WARMUP_S = Number(env.BENCH_PEER_WARMUP_SECONDS ?? 8);
 const MANY = Number(env.BENCH_MANY_TARGETS ?? 100);
 const ALL_CASES = 'writer,writer-hb,standby,standby-hb,many,many-hb,pt-heartbeat,exporter,exporter-hb,oneshot,latency';
 const CASES = new Set(list(env.BENCH_CASES, ALL_CASES));
@@ -140,19 +143,20 @@ async function main(): Promise<void> {
 
     for (let round = 1; round <= ROUNDS; round++) {
       for (const c of DAEMON_CASES) {
-        for (const b of BUILDS) {
-          progress(`round ${round}/${ROUNDS}: daemon (${b.label}), ${c.what}, ${c.targets} target(s) ...`);
-          const servers = c.on === 'writer' ? [writer] : c.on === 'standby' ? [standby] : [writer, standby];
-          const r = await runDaemon({ cli: b.cli, targets: c.targets, servers, filesDir: dir, configDir: dir, ...(c.heartbeat && { heartbeatTable: HB_TABLE }), ...windows });
-          keep(figures, `${c.id}\0${b.label}`, 'check', r.windows, r.rssEnd, r.unhealthy);
-        }
+        // The builds side by side, at the same time: the same neighbours' load falls on each.
+        progress(`round ${round}/${ROUNDS}: daemon (${BUILDS.map((b) => b.label).join(', ')}), ${c.what}, ${c.targets} target(s) ...`);
+        const servers = c.on === 'writer' ? [writer] : c.on === 'standby' ? [standby] : [writer, standby];
+        const results = await Promise.all(
+          BUILDS.map((b) => runDaemon({ cli: b.cli, targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: HB_TABLE }), ...windows })),
+        );
+        BUILDS.forEach((b, i) => keep(figures, `${c.id}\0${b.label}`, 'check', results[i]!.windows, results[i]!.rssEnd, results[i]!.unhealthy));
       }
-      await peerRound(round, figures, dir, pair, peers, windows);
+      await peerRound(round, figures, dir, pair, peers, { ...windows, warmupMs: PEER_WARMUP_S * 1000 });
     }
 
     const fs = fsType(dir);
     console.log(`\ndaemon: CPU (user+sys, all threads) per check, interval 1 s, TCP on loopback to a replicated MariaDB ${version} pair, files on ${fs} (${dir.replace(/[^/]*$/, '')})`);
-    console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ')} (the systemd unit's flags); median of ${ROUNDS} rounds × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window`);
+    console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ')} (the systemd unit's flags); median of ${ROUNDS} rounds × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window${BUILDS.length > 1 ? '; the builds ran each case at the same time' : ''}`);
     console.log(`| build | targets on | targets | CPU ms per check | windows (min–max) | % of one core | RSS MiB |${BUILDS.length > 1 ? ` × ${BUILDS[0]!.label} |` : ''}`);
     console.log(`|---|---|---:|---:|---|---:|---:|${BUILDS.length > 1 ? '---:|' : ''}`);
     for (const c of DAEMON_CASES) {
