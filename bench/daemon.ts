@@ -146,38 +146,46 @@ async function main(): Promise<void> {
         // The builds side by side, at the same time: the same neighbours' load falls on each.
         progress(`round ${round}/${ROUNDS}: daemon (${BUILDS.map((b) => b.label).join(', ')}), ${c.what}, ${c.targets} target(s) ...`);
         const servers = c.on === 'writer' ? [writer] : c.on === 'standby' ? [standby] : [writer, standby];
-        const results = await Promise.all(
+        // allSettled: every daemon is stopped before the next case, or before the files go.
+        const settled = await Promise.allSettled(
           BUILDS.map((b) => runDaemon({ cli: b.cli, targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: HB_TABLE }), ...windows })),
         );
-        BUILDS.forEach((b, i) => keep(figures, `${c.id}\0${b.label}`, 'check', results[i]!.windows, results[i]!.rssEnd, results[i]!.unhealthy));
+        settled.forEach((r, i) => {
+          if (r.status === 'rejected') throw r.reason;
+          keep(figures, `${c.id}\0${BUILDS[i]!.label}`, 'check', r.value.windows, r.value.rssEnd, r.value.unhealthy);
+        });
       }
       await peerRound(round, figures, dir, pair, peers, { ...windows, warmupMs: PEER_WARMUP_S * 1000 });
+      // After every round, so that a late failure loses nothing: the last tables printed are the run's.
+      printTables(figures, `${version}`, dir, round);
     }
 
-    const fs = fsType(dir);
-    console.log(`\ndaemon: CPU (user+sys, all threads) per check, interval 1 s, TCP on loopback to a replicated MariaDB ${version} pair, files on ${fs} (${dir.replace(/[^/]*$/, '')})`);
-    console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ')} (the systemd unit's flags); median of ${ROUNDS} rounds × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window${BUILDS.length > 1 ? '; the builds ran each case at the same time' : ''}`);
-    console.log(`| build | targets on | targets | CPU ms per check | windows (min–max) | % of one core | RSS MiB |${BUILDS.length > 1 ? ` × ${BUILDS[0]!.label} |` : ''}`);
-    console.log(`|---|---|---:|---:|---|---:|---:|${BUILDS.length > 1 ? '---:|' : ''}`);
-    for (const c of DAEMON_CASES) {
-      const first = figures.get(`${c.id}\0${BUILDS[0]!.label}`);
-      for (const b of BUILDS) {
-        const x = figures.get(`${c.id}\0${b.label}`);
-        if (!x) continue;
-        const per = x.windows.map((w) => w.msPerUnit);
-        const warn = x.unhealthy > 0 ? ` (${x.unhealthy} unhealthy checks: not a valid figure)` : '';
-        const ratio = BUILDS.length > 1 && first ? ` ${f(median(per) / median(first.windows.map((w) => w.msPerUnit)), 2)} |` : '';
-        console.log(`| ${b.label} | ${c.what} | ${c.targets} | ${f(median(per))} | ${f(Math.min(...per))}–${f(Math.max(...per))} | ${f(median(x.windows.map((w) => w.corePct)), 2)} | ${f(median(x.rss), 1)}${warn} |${ratio}`);
-      }
-    }
-
-    printPeers(figures);
     if (CASES.has('latency')) await latency(dir, pair.a, { port: pair.a.port, ...peers.exporter });
   } finally {
     await stopHeartbeat?.().catch(() => undefined);
     await pair?.cleanup();
     await removeTempDir(dir);
   }
+}
+
+function printTables(figures: Figures, version: string, dir: string, round: number): void {
+  console.log(`\n## after round ${round} of ${ROUNDS}`);
+  console.log(`\ndaemon: CPU (user+sys, all threads) per check, interval 1 s, TCP on loopback to a replicated MariaDB ${version} pair, files on ${fsType(dir)} (${dir.replace(/[^/]*$/, '')})`);
+  console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ')} (the systemd unit's flags); median of ${round} round(s) × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window${BUILDS.length > 1 ? '; the builds ran each case at the same time' : ''}`);
+  console.log(`| build | targets on | targets | CPU ms per check | windows (min–max) | % of one core | RSS MiB |${BUILDS.length > 1 ? ` × ${BUILDS[0]!.label} |` : ''}`);
+  console.log(`|---|---|---:|---:|---|---:|---:|${BUILDS.length > 1 ? '---:|' : ''}`);
+  for (const c of DAEMON_CASES) {
+    const first = figures.get(`${c.id}\0${BUILDS[0]!.label}`);
+    for (const b of BUILDS) {
+      const x = figures.get(`${c.id}\0${b.label}`);
+      if (!x) continue;
+      const per = x.windows.map((w) => w.msPerUnit);
+      const warn = x.unhealthy > 0 ? ` (${x.unhealthy} unhealthy checks)` : '';
+      const ratio = BUILDS.length > 1 && first ? ` ${f(median(per) / median(first.windows.map((w) => w.msPerUnit)), 2)} |` : '';
+      console.log(`| ${b.label} | ${c.what} | ${c.targets} | ${f(median(per))} | ${f(Math.min(...per))}–${f(Math.max(...per))} | ${f(median(x.windows.map((w) => w.corePct)), 2)} | ${f(median(x.rss), 1)}${warn} |${ratio}`);
+    }
+  }
+  printPeers(figures);
 }
 
 interface PeerAccounts {
@@ -303,6 +311,7 @@ async function latency(dir: string, server: Server, endpoint: Endpoint): Promise
 }
 
 main().catch((err) => {
+  if (err instanceof Error && err.stack) console.error(err.stack);
   console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 });

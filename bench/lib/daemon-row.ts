@@ -95,8 +95,7 @@ export async function runDaemon(run: DaemonRun): Promise<DaemonResult> {
     // Connections open, caches warm, the heap past its first growth.
     await sleep(run.warmupMs);
     assertRunning(d, 'check-mysql daemon');
-    const health = await get(port, '/health', 5000);
-    if (health.status !== 200) throw new Error(`the daemon's targets are not healthy after the warm-up: ${health.body.split('\n').slice(0, 3).join(' ')}`);
+    // A check that failed under a neighbour's load is counted (DaemonResult.unhealthy), not fatal.
     const metrics = async () => (await get(port, '/metrics', 5000)).body;
     const unhealthy0 = counterSum(await metrics(), 'check_mysql_checks_total', 'result="unhealthy"');
     let last = '';
