@@ -75,10 +75,18 @@ const DAEMON_CASES: readonly DaemonCase[] = ([
 ] satisfies DaemonCase[]).filter((c) => CASES.has(c.id));
 
 /** pt-heartbeat's table (FIELD-NOTES.md); created on the writer, so it replicates. */
-const HEARTBEAT_SCHEMA = [
-  `CREATE DATABASE IF NOT EXISTS ${HB.db}`,
-  `CREATE TABLE IF NOT EXISTS ${HB_TABLE} (ts varchar(26) NOT NULL, server_id int unsigned NOT NULL PRIMARY KEY, file varchar(255) DEFAULT NULL, position bigint unsigned DEFAULT NULL, relay_master_log_file varchar(255) DEFAULT NULL, exec_master_log_pos bigint unsigned DEFAULT NULL) ENGINE=InnoDB`,
+const heartbeatTable = (name: string) => [
+  `CREATE TABLE IF NOT EXISTS ${name} (ts varchar(26) NOT NULL, server_id int unsigned NOT NULL PRIMARY KEY, file varchar(255) DEFAULT NULL, position bigint unsigned DEFAULT NULL, relay_master_log_file varchar(255) DEFAULT NULL, exec_master_log_pos bigint unsigned DEFAULT NULL) ENGINE=InnoDB`,
 ];
+const HEARTBEAT_SCHEMA = [`CREATE DATABASE IF NOT EXISTS ${HB.db}`, ...heartbeatTable(HB_TABLE)];
+
+/**
+ * The many-targets case stands for many pairs: targets 2k (on the writer) and 2k+1 (on the
+ * standby) share table k, which the first writes and the second reads, as one pair's daemons
+ * would. (One row written by 50 targets at once would measure InnoDB's row lock, not the daemon.)
+ */
+const pairTables = () => Array.from({ length: Math.ceil(MANY / 2) }, (_, k) => `${HB.db}.pair_${k}`);
+const tableOf = (c: DaemonCase) => (c.on === 'pair' ? (i: number) => `${HB.db}.pair_${Math.floor(i / 2)}` : () => HB_TABLE);
 
 /** Accounts are not replicated (sql_log_bin=0): each server gets its own, as in production. */
 async function grant(server: Server, c: Credentials, grants: readonly string[], create: boolean): Promise<void> {
@@ -129,10 +137,11 @@ async function main(): Promise<void> {
     progress('starting a replicated MariaDB pair ...');
     pair = await startPair();
     for (const s of [pair.a, pair.b]) await s.exec('SET GLOBAL max_connections = 400');
-    await pair.a.exec(...HEARTBEAT_SCHEMA);
+    await pair.a.exec(...HEARTBEAT_SCHEMA, ...pairTables().flatMap((t) => heartbeatTable(t)));
     await waitForReplication(pair);
-    // What --heartbeat-table needs (docs/grants.md): SELECT, INSERT, UPDATE on that one table.
-    for (const s of [pair.a, pair.b]) await grant(s, pair.check, [`SELECT, INSERT, UPDATE ON ${HB_TABLE}`], false);
+    // What --heartbeat-table needs (docs/grants.md): SELECT, INSERT, UPDATE on that table (here
+    // on the database, which holds one table per simulated pair).
+    for (const s of [pair.a, pair.b]) await grant(s, pair.check, [`SELECT, INSERT, UPDATE ON ${HB.db}.*`], false);
     stopHeartbeat = writeHeartbeatEverySecond(await pair.a.connect());
     const writer: Endpoint = { port: pair.a.port, user: pair.check.user, password: pair.check.password };
     const standby: Endpoint = { port: pair.b.port, user: pair.check.user, password: pair.check.password };
@@ -148,7 +157,7 @@ async function main(): Promise<void> {
         const servers = c.on === 'writer' ? [writer] : c.on === 'standby' ? [standby] : [writer, standby];
         // allSettled: every daemon is stopped before the next case, or before the files go.
         const settled = await Promise.allSettled(
-          BUILDS.map((b) => runDaemon({ cli: b.cli, targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: HB_TABLE }), ...windows })),
+          BUILDS.map((b) => runDaemon({ cli: b.cli, targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: tableOf(c) }), ...windows })),
         );
         settled.forEach((r, i) => {
           if (r.status === 'rejected') throw r.reason;

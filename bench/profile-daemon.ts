@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       servers,
       filesDir: dir,
       configDir: dir,
-      ...(HEARTBEAT && { heartbeatTable: hb }),
+      ...(HEARTBEAT && { heartbeatTable: () => hb }),
       nodeFlags: [...UNIT_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${OUT}`, '--cpu-prof-interval=200'],
       warmupMs: 0,
       windows: 0,

@@ -33,8 +33,8 @@ export interface DaemonRun {
   readonly filesDir: string;
   /** Where the config file goes: the bench's temp dir, which the reaper's marker names. */
   readonly configDir: string;
-  /** `heartbeat-table` for every target. */
-  readonly heartbeatTable?: string;
+  /** `heartbeat-table` of target i. */
+  readonly heartbeatTable?: (i: number) => string;
   readonly nodeFlags?: readonly string[];
   readonly warmupMs: number;
   readonly windows: number;
@@ -65,7 +65,7 @@ function writeConfig(run: DaemonRun, listen: number, tag: string): string {
       `password = ${server.password}`,
       `track-file = ${join(run.filesDir, `t${i}.track`)}`,
       `status-file = ${join(run.filesDir, `t${i}.json`)}`,
-      ...(run.heartbeatTable ? [`heartbeat-table = ${run.heartbeatTable}`] : []),
+      ...(run.heartbeatTable ? [`heartbeat-table = ${run.heartbeatTable(i)}`] : []),
     ].join('\n');
   });
   const file = join(run.configDir, `daemon-${tag}.cnf`);
