@@ -53,8 +53,11 @@ export async function writeKeepalivedConf(n: Node, o: Omit<RenderOptions, 'node'
   if (test.code !== 0 || test.output !== '') throw new Error(`keepalived -t -f ${n.conf} in ${n.netns}: exit ${test.code}\n${test.output}`);
 }
 
-/** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
-export function startNodeDaemon(n: Node, vip: string): void {
+/**
+ * `check-mysql daemon` in the node's namespace, writing the files the daemon example reads, with
+ * the other node (HOST:PORT over the bridge) as its `peer`.
+ */
+export function startNodeDaemon(n: Node, vip: string, peer: string): void {
   if (daemonRunning(n)) throw new Error(`node ${n.name}: the daemon still runs`);
   const p = nodePaths(n.dir);
   const args = [
@@ -63,6 +66,7 @@ export function startNodeDaemon(n: Node, vip: string): void {
     // This node's notify lock, not the machine's /run/check-mysql one that both "hosts" would share.
     '--lock-file', p.notifyLock,
     '--maintenance-file', p.maintenanceFile,
+    '--peer', peer,
   ];
   n.daemon = spawnNsDaemon(n.netns, args, join(n.dir, 'daemon.log'), p.trackFile);
 }
