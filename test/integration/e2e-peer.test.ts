@@ -21,8 +21,12 @@ import { describeWithKeepalived } from '../helpers/suite.js';
 
 /** keepalived spawned -> first VIP holder (e2e-topology: 6.4 s measured with the daemon), with slack. */
 const FIRST_MASTER_WITHIN_MS = 15_000;
-/** What a loaded 2-core machine adds beyond interval + checks: timers firing late, our polling (status 1 ms, /metrics 20 ms, log 10 ms). */
-const SLACK_MS = 400;
+/**
+ * What a loaded 2-core machine adds beyond interval + checks: timers firing late, a check slower
+ * than the mean, our polling (status 1 ms, /metrics 20 ms, log 10 ms). Seen here: 1.64 s at
+ * interval 1 with both daemons late in the same round while other suites loaded the machine.
+ */
+const SLACK_MS = 700;
 const ROUNDS = 3;
 /** The e2e daemons listen on 127.0.0.1:9797 inside their namespaces (e2e/node.ts). */
 const METRICS_PORT = 9797;
@@ -96,8 +100,10 @@ describeWithKeepalived('both writable under real keepalived: seen by both daemon
     const nodes = [writer, standby] as const;
     const status = (n: NodeName) => paths(n).statusFile;
 
-    // Each daemon reads the other node over the bridge before anything happens.
-    await Promise.all(nodes.map((n) => waitForContent(status(n), readsPeerQuiet, `node ${n}: its peer read, not both writable`, 10_000)));
+    // Each daemon reads the other node over the bridge before anything happens: the standby's,
+    // the writer since the notify handler made it writable (up to an interval after that).
+    const peerWritable = (n: NodeName) => n === standby;
+    await Promise.all(nodes.map((n) => waitForContent(status(n), (c) => readsPeerQuiet(c) && parse(c)?.peer?.readOnly === !peerWritable(n), `node ${n}: its peer read as it is, not both writable`, 10_000)));
     await Promise.all(nodes.map((n) => watch(n).heldFrom('peer read, not both writable', notBothWritable, Date.now(), 10_000)));
     expect(readStatus(status(writer))).toMatchObject({ healthy: true, role: 'writer', peer: { address: t().peerOf(writer), up: true, readOnly: true, serverId: t().nodes[standby].server.serverId } });
     expect(readStatus(status(standby))).toMatchObject({ healthy: true, role: 'standby', peer: { address: t().peerOf(standby), up: true, readOnly: false } });
@@ -169,7 +175,10 @@ describeWithKeepalived('both writable under real keepalived: seen by both daemon
     const recorded = tracks.map((r) => r.stop().map((s) => s.content));
     expect(recorded, 'track files (writer, standby) throughout').toEqual([['0\n'], ['0\n']]);
     expect(vip.filter((s) => s.holders.length !== 1 || s.holders[0] !== writer), t().describe()).toEqual([]);
-    expect(vip.length).toBeGreaterThan(20);
+    // Each sample is two `ip` runs: a few per second on a loaded machine, none missed for long.
+    expect(vip.length).toBeGreaterThanOrEqual(10);
+    const gaps = vip.slice(1).map((v, i) => v.at - vip[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThan(3_000);
     for (const n of nodes) expect(ka(n).states().filter((s) => s.at >= from), `node ${n}: keepalived states since the SET`).toEqual([]);
     expect(await t().nodes[writer].server.readOnly()).toBe(false);
     expect(await t().nodes[standby].server.readOnly()).toBe(true);
