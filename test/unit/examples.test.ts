@@ -69,6 +69,20 @@ describe('examples/daemon.cnf', () => {
   });
 });
 
+describe('the heartbeat in the examples', () => {
+  it('the daemon and the one-shot keepalived examples write and read the table the install checklist creates', () => {
+    const [db1] = daemonConfig().targets;
+    expect(db1!.policy.heartbeat?.table).toMatchObject({ database: 'heartbeat', table: 'heartbeat' });
+    const readme = readFileSync(join(EXAMPLES, '..', 'README.md'), 'utf8');
+    expect(readme).toContain('CREATE TABLE IF NOT EXISTS heartbeat.heartbeat (');
+    expect(readme).toContain("GRANT SELECT, INSERT, UPDATE ON heartbeat.heartbeat TO 'check'@'localhost';");
+    for (const node of ['a', 'b']) {
+      const conf = readFileSync(join(EXAMPLES, 'keepalived', 'oneshot', `node-${node}.conf`), 'utf8');
+      expect(conf).toMatch(/script "[^"]*bin\/check-mysql [^"]* --heartbeat-table heartbeat\.heartbeat"/);
+    }
+  });
+});
+
 describe('examples/my.cnf and examples/notify.cnf', () => {
   it.each([
     ['my.cnf', 'check'],
