@@ -58,6 +58,15 @@ describe('examples/daemon.cnf', () => {
     expect(keepalived).toContain(`/bin/sh /opt/check-mysql/bin/check-mysql-fresh ${db1!.statusFile} 3"`);
     expect(keepalived).toContain(`--vip ${db1!.policy.vip}"`);
   });
+
+  it('reads node B as its peer over TCP, with the target\'s user and password, as the daemon keepalived example says', () => {
+    const [db1] = daemonConfig().targets;
+    const keepalived = readFileSync(join(EXAMPLES, 'keepalived', 'daemon', 'node-a.conf'), 'utf8');
+    expect(db1!.peer).toMatchObject({ host: '192.0.2.12', user: 'check', password: '...' });
+    expect(db1!.peer?.socket).toBeUndefined();
+    expect(db1!.policy.peer).toMatch(/^192\.0\.2\.12(:3306)?$/);
+    expect(keepalived).toContain('`peer = 192.0.2.12`');
+  });
 });
 
 describe('the heartbeat in the examples', () => {

@@ -8,8 +8,10 @@
 // waiting, once the pair has caught up both ways, is afterStall()'s.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForTrack } from '../clients/daemon-outputs.js';
 import { type Ack, waitForAckAfter, type Writer } from '../clients/writer.js';
 import { nodePaths, type NodeName } from '../keepalived/examples.js';
+import type { KeepalivedProcess } from '../keepalived/process.js';
 import { other } from './node.js';
 import type { Topology } from './topology.js';
 import { WRITES_TABLE } from '../servers/ns-pair.js';
@@ -345,4 +347,29 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
     checksums: { old: await checksum(oldServer), next: await checksum(nextServer) },
     torn,
   };
+}
+
+/** The node's keepalived; throws when it was not started. */
+export function keepalivedOf(topo: Topology, node: NodeName): KeepalivedProcess {
+  const k = topo.nodes[node].keepalived;
+  if (!k) throw new Error(`node ${node}: no keepalived`);
+  return k;
+}
+
+/**
+ * The writer and the standby of a daemon-variant topology once it has settled: one VIP holder,
+ * made writable by the notify handler, and the standby's daemon healthy (track file 0) with its
+ * keepalived in BACKUP. Throws with the topology's state if not.
+ */
+export async function settledPair(topo: Topology, firstMasterWithinMs: number): Promise<{ writer: NodeName; standby: NodeName }> {
+  const { node: writer } = await topo.waitForSingleHolder(firstMasterWithinMs);
+  const standby = other(writer);
+  try {
+    await waitWritable(topo, writer);
+    await waitForTrack(nodePaths(topo.nodes[standby].dir).trackFile, 0, 10_000);
+    await keepalivedOf(topo, standby).waitForState('BACKUP', topo.keepalivedStartedAt, 10_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${topo.describe()}`);
+  }
+  return { writer, standby };
 }

@@ -56,9 +56,10 @@ export async function writeKeepalivedConf(n: Node, o: Omit<RenderOptions, 'node'
 
 /**
  * `check-mysql daemon` in the node's namespace, writing the files the daemon example reads, with
- * the heartbeat as examples/daemon.cnf has it.
+ * the heartbeat as examples/daemon.cnf has it, and the other node (HOST:PORT over the bridge)
+ * as its `peer`.
  */
-export function startNodeDaemon(n: Node, vip: string): void {
+export function startNodeDaemon(n: Node, vip: string, peer: string): void {
   if (daemonRunning(n)) throw new Error(`node ${n.name}: the daemon still runs`);
   const p = nodePaths(n.dir);
   const args = [
@@ -67,6 +68,7 @@ export function startNodeDaemon(n: Node, vip: string): void {
     // This node's notify lock, not the machine's /run/check-mysql one that both "hosts" would share.
     '--lock-file', p.notifyLock,
     '--maintenance-file', p.maintenanceFile,
+    '--peer', peer,
   ];
   n.daemon = spawnNsDaemon(n.netns, args, join(n.dir, 'daemon.log'), p.trackFile);
 }

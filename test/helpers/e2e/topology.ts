@@ -1,8 +1,8 @@
 // An end-to-end keepalived + MariaDB topology on this one machine, as root, in network
 // namespaces the test creates and always removes, with TEST-NET-1 addresses only:
 //
-//   cme-<pid>-a       eth0 192.0.2.11/24   mariadbd (server_id 1) + keepalived (+ daemon)
-//   cme-<pid>-b       eth0 192.0.2.12/24   mariadbd (server_id 2) + keepalived (+ daemon)
+//   cme-<pid>-a       eth0 192.0.2.11/24   mariadbd (server_id 1) + keepalived (+ daemon, peer b)
+//   cme-<pid>-b       eth0 192.0.2.12/24   mariadbd (server_id 2) + keepalived (+ daemon, peer a)
 //   cme-<pid>-client  eth0 192.0.2.50/24   the writer (clients/writer.ts)
 //   cme-<pid>-br      br0, a Linux bridge with ports va, vb, vclient: the other ends of the
 //                     veth pairs whose eth0 ends sit in the three namespaces above
@@ -139,9 +139,14 @@ export class Topology {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
-  /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
+  /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads; the other node is its peer. */
   startDaemon(n: Node): void {
-    startNodeDaemon(n, ADDRESSES.vip);
+    startNodeDaemon(n, ADDRESSES.vip, this.peerOf(n.name));
+  }
+
+  /** The other node as a daemon's `peer` reaches it: its address on the bridge and mariadbd's port. */
+  peerOf(node: NodeName): string {
+    return `${ADDRESSES[other(node)]}:${E2E_MYSQL_PORT}`;
   }
 
   // --- observing ------------------------------------------------------------------------------

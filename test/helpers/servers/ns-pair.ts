@@ -14,7 +14,7 @@ export const SCHEMA = 'e2e';
 export const WRITES_TABLE = `${SCHEMA}.writes`;
 
 export interface NsPairUsers {
-  /** The one-shot check and the daemon (SLAVE MONITOR, over the socket). */
+  /** The one-shot check and the daemon (SLAVE MONITOR, over the socket; a login only from the other node, its daemon's `peer`). */
   check: Credentials;
   /** check-mysql notify (READ_ONLY ADMIN, CONNECTION ADMIN, ...). */
   notify: Credentials;
@@ -43,6 +43,8 @@ async function createUsers(s: NsServer, u: NsPairUsers): Promise<void> {
     `GRANT REPLICATION SLAVE ON *.* TO '${u.repl.user}'@'${net}'`,
     `CREATE USER '${u.check.user}'@'localhost' IDENTIFIED BY '${u.check.password}'`,
     `GRANT SLAVE MONITOR ON *.* TO '${u.check.user}'@'localhost'`,
+    // The other node's daemon reads this one as its `peer` over the bridge: a login, no grant.
+    `CREATE USER '${u.check.user}'@'${net}' IDENTIFIED BY '${u.check.password}'`,
     // The notify handler's grants, as in test/integration/notify.test.ts (MariaDB 10.11).
     `CREATE USER '${u.notify.user}'@'localhost' IDENTIFIED BY '${u.notify.password}'`,
     `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${u.notify.user}'@'localhost'`,
