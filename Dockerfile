@@ -28,9 +28,10 @@ RUN mkdir -p /run/check-mysql /etc/check-mysql && chown node:node /run/check-mys
 USER node
 EXPOSE 9797
 # Liveness: /live answers 200 while the daemon's checks are fresh (a hung event loop or a
-# stalled check fails it). No curl in slim images; node is there. Set CHECK_MYSQL_LIVE_URL
-# when the daemon listens elsewhere than 127.0.0.1:9797.
+# stalled check fails it). bin/check-mysql-live asks it (node is there, curl is not). Under
+# --web-config-file set CHECK_MYSQL_LIVE_URL=https://127.0.0.1:9797/live, CHECK_MYSQL_LIVE_CA
+# and CHECK_MYSQL_LIVE_AUTH_FILE (USER:PASSWORD in a mounted secret): docs/daemon.md#docker.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-  CMD ["node", "-e", "const u = process.env.CHECK_MYSQL_LIVE_URL || 'http://127.0.0.1:9797/live'; require('http').get(u, { timeout: 2000 }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('timeout', () => process.exit(1)).on('error', () => process.exit(1));"]
+  CMD ["node", "/app/bin/check-mysql-live"]
 ENTRYPOINT ["node", "/app/bin/check-mysql"]
 CMD ["daemon", "--config", "/etc/check-mysql/daemon.cnf"]

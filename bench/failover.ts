@@ -11,6 +11,11 @@
 //   oneshot    examples/keepalived/oneshot: check-mysql as the vrrp_script + check-mysql notify
 //   daemon     examples/keepalived/daemon: daemon + track_file + freshness guard + notify
 //   daemon-v3  the same with VRRPv3 and advert_int 0.2 (sub-second adverts)
+// Failures: kill -9, SIGSTOP, network cut (all setups), kill -9 of the daemon (daemon setups),
+// and a held read lock, a write stall that only the heartbeat finds (check-mysql setups: the
+// seed's SELECT 1 passes, and nothing ever moves). Not the full binlog disk: the commits it
+// ends can leave a torn event in the old writer's binlog (docs/failover.md), which stopped the
+// pair's replication at the 4th or 5th run; the e2e test runs it once per topology.
 // And, for the daemon setups, the planned switchover (failure name `switchover`): N runs of
 // `check-mysql switchover` back and forth while the client writes (test/helpers/e2e/switchover.ts),
 // with the longest gap between acknowledged writes and the acknowledged writes missing.
@@ -31,11 +36,12 @@ interface Setup {
 }
 
 const MYSQLD_FAILURES: FailureKind[] = ['kill-mysqld', 'stop-mysqld', 'cut-link'];
+const STALLS: FailureKind[] = ['read-lock'];
 const SETUPS: Record<string, Setup> = {
   seed: { label: 'seed: SELECT 1 script', options: { variant: 'oneshot', check: 'seed', notify: 'record' }, promotes: false, failures: MYSQLD_FAILURES },
-  oneshot: { label: 'check-mysql one-shot', options: { variant: 'oneshot', notify: 'example' }, promotes: true, failures: MYSQLD_FAILURES },
-  daemon: { label: 'check-mysql daemon', options: { variant: 'daemon', notify: 'example' }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon'] },
-  'daemon-v3': { label: 'daemon, VRRPv3 advert 0.2 s', options: { variant: 'daemon', notify: 'example', advertIntS: 0.2 }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon'] },
+  oneshot: { label: 'check-mysql one-shot', options: { variant: 'oneshot', notify: 'example' }, promotes: true, failures: [...MYSQLD_FAILURES, ...STALLS] },
+  daemon: { label: 'check-mysql daemon', options: { variant: 'daemon', notify: 'example' }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon', ...STALLS] },
+  'daemon-v3': { label: 'daemon, VRRPv3 advert 0.2 s', options: { variant: 'daemon', notify: 'example', advertIntS: 0.2 }, promotes: true, failures: [...MYSQLD_FAILURES, 'kill-daemon', ...STALLS] },
 };
 
 /** Not a failure: the planned move, for the setups whose check honours a maintenance file (the daemon's). */

@@ -8,6 +8,8 @@ import { runProbes } from './probes/run-probes.js';
 import { sideConnection } from './probes/stall-inspector.js';
 import { holdsAddress, type InterfaceTable } from './vip.js';
 import { evaluate } from './verdict/evaluate.js';
+import { roleOf } from './verdict/role.js';
+import { isReadOnly } from './dialect/read-only-state.js';
 import type { CheckReport, Facts, ProbeResults } from './types/facts.js';
 import type { Policy } from './types/config.js';
 import type { PeerFact } from './types/peer.js';
@@ -88,9 +90,18 @@ export async function inspect(
     connect: { ok: true, elapsedMs: connectMs, ...(session.tls && { tls: session.tls }) },
     ...results,
     ...vip,
-    ...(spec.lockFile && deps.promotionInProgress?.(spec.lockFile) && { promoting: true }),
+    ...(mayBePromoting(results, vip, spec) && deps.promotionInProgress?.(spec.lockFile!) && { promoting: true }),
   };
   return finish(facts, spec, started, deps);
+}
+
+/**
+ * Only a server judged writer while read-only has a verdict that a promotion in progress changes
+ * (verdict/evaluate.ts): the lock is read for that one case, not on every check.
+ */
+function mayBePromoting(results: ProbeResults, vip: Pick<Facts, 'vip'>, spec: CheckSpec): boolean {
+  const server = results.server;
+  return spec.lockFile !== undefined && server?.ok === true && isReadOnly(server.value) && roleOf(server.value, vip.vip, spec.policy) === 'writer';
 }
 
 function vipFact(spec: CheckSpec, deps: CheckDeps): Pick<Facts, 'vip'> {

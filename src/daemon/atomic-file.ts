@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -8,6 +8,12 @@ import { basename, dirname, join } from 'node:path';
  * planted in a world-writable directory would otherwise let any user have root overwrite any file.
  */
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Which inode a write put at its path (so a later write can tell whether it is still ours). */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
 
 /** Unpredictable, so that no one can plant anything at the name before we create it. */
 export const tempNameFor = (path: string): string => join(dirname(path), `.${basename(path)}.${randomBytes(9).toString('base64url')}.tmp`);
@@ -19,15 +25,19 @@ export const tempNameFor = (path: string): string => join(dirname(path), `.${bas
  * files live on a tmpfs (/run) and mean nothing after a reboot. Synchronous on purpose: these
  * are tiny writes, and ordering per target matters.
  */
-export function writeFileAtomic(path: string, content: string, temp: string = tempNameFor(path), mode = 0o644): void {
+export function writeFileAtomic(path: string, content: string, temp: string = tempNameFor(path), mode = 0o644): FileIdentity {
   const fd = openSync(temp, CREATE_NEW, mode);
   try {
+    let written: FileIdentity;
     try {
       writeFileSync(fd, content);
+      const { dev, ino } = fstatSync(fd);
+      written = { dev, ino };
     } finally {
       closeSync(fd);
     }
     renameSync(temp, path);
+    return written;
   } catch (err) {
     // Ours to remove: we created it. (A name we failed to create is never unlinked: it is someone else's.)
     try {

@@ -5,12 +5,12 @@ import { Registry } from 'prom-client';
 import type { HostFiles } from '../types/host.js';
 import { CLIENT_TIMEOUT_MS, createHealthServer, type TargetView } from '../http/health-server.js';
 import { WebFront } from '../http/web-front.js';
-import { createDaemonMetrics, type DaemonMetrics } from '../metrics/daemon-metrics.js';
+import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../metrics/daemon-metrics.js';
 import { createFileWriteMetrics, type FileWriteMetrics } from '../metrics/file-write-metrics.js';
 import { createJsonLogger } from '../log/json-logger.js';
 import { render } from '../types/finding.js';
 import type { DaemonConfig, TargetConfig } from './daemon-config.js';
-import { claimFilesOnDisk, FileWrites, warnOfOpenDirectories, type FileWrite } from './file-writes.js';
+import { claimFilesOnDisk, FileWrites, filesOf, warnOfOpenDirectories, type FileWrite } from './file-writes.js';
 import { applyMaintenance, initialState, sameMaintenance } from './hysteresis.js';
 import { MaintenanceWatch, type MaintenanceWatchDeps } from './maintenance-watch.js';
 import { maintenanceLine } from './maintenance-log.js';
@@ -28,8 +28,13 @@ export type DaemonSignal = ProcessSignal;
 /** Everything the daemon needs from outside; bin/ supplies the real ones, tests their own. */
 export interface DaemonDeps extends MonitorDeps, HostFiles, MaintenanceWatchDeps {
   readonly pid: number;
-  /** Atomic replace (a new temp file + rename in the same directory); may throw. */
-  writeFile(path: string, content: string): void;
+  /**
+   * Atomic replace (a new temp file + rename in the same directory); may throw. unlessSame: may
+   * leave a file that already holds exactly `content` alone (read back, never assumed).
+   */
+  writeFile(path: string, content: string, unlessSame?: boolean): void;
+  /** These files will not be written again by this process: drop whatever writeFile keeps for them. */
+  releaseFiles?(paths: readonly string[]): void;
   /** The canonical path of an existing directory, else undefined (to tell two spellings of one file apart). */
   realPath(path: string): string | undefined;
   /** A directory's st_mode, else undefined. */
@@ -61,6 +66,7 @@ export async function runDaemon(initial: DaemonConfig, reread: () => DaemonConfi
     log.error({ err: (err as Error).message }, `cannot listen on ${initial.listen.host}:${initial.listen.port}: ${(err as Error).message}`);
     // No check will run: leave no earlier run's "0" behind.
     markFault(trackFilesOf(initial), deps.writeFile, log);
+    deps.releaseFiles?.(initial.targets.flatMap(filesOf));
     return 1;
   }
   daemon.start();
@@ -89,7 +95,7 @@ class Daemon {
     private readonly deps: DaemonDeps,
     private readonly log: Logger,
   ) {
-    this.files = new FileWrites((path, content) => deps.writeFile(path, content), log, (t, w) => this.fileMetrics.set(meta(t), w.kind, w.error === undefined));
+    this.files = new FileWrites((path, content, kind) => deps.writeFile(path, content, kind === 'track'), log, (t, w) => this.fileMetrics.set(meta(t), w.kind, w.error === undefined));
     [this.metrics, this.fileMetrics] = this.freshMetrics(config);
     this.front = new WebFront(config.web, CLIENT_TIMEOUT_MS);
   }
@@ -130,6 +136,7 @@ class Daemon {
     // Fail closed first: keepalived keeps believing a track file's last value after we are gone,
     // and must not see this node as healthy while connections are being closed.
     const tracks = monitors.flatMap((m) => this.writeFiles(m.target, { ...m.current, healthy: false }, 'stopped')).filter((w) => w.kind === 'track');
+    this.deps.releaseFiles?.(monitors.flatMap((m) => filesOf(m.target)));
     await Promise.all(monitors.map((m) => m.stop()));
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
@@ -171,6 +178,7 @@ class Daemon {
       void monitor.stop();
       // Its files may have changed or gone: what their old paths did no longer says anything.
       if (!t) this.writeFiles(monitor.target, { ...monitor.current, healthy: false }, 'removed');
+      this.deps.releaseFiles?.(filesOf(monitor.target));
       this.files.forget(name);
       if (t) this.startMonitor(t, monitor.current);
     }
@@ -190,7 +198,8 @@ class Daemon {
   private freshMetrics(config: DaemonConfig): [DaemonMetrics, FileWriteMetrics] {
     this.registry = new Registry();
     const labelNames = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))];
-    return [createDaemonMetrics(this.registry, labelNames), createFileWriteMetrics(this.registry, labelNames)];
+    const failed = (target: string, err: unknown) => this.log.error({ target, err: (err as Error).message }, `${target}: metrics: ${(err as Error).message}`);
+    return [createDaemonMetrics(this.registry, labelNames, failed), createFileWriteMetrics(this.registry, labelNames)];
   }
 
   private startMonitor(target: TargetConfig, initial: TargetState): void {
@@ -291,9 +300,10 @@ class Daemon {
   }
 
   private writeFiles(target: TargetConfig, state: TargetState, phase?: 'starting' | 'stopped' | 'removed'): FileWrite[] {
-    // Both files after every check: the status file is the heartbeat, and the track file may have
-    // been rewritten by someone else (keepalived's `init_file 1 overwrite` when it restarts).
-    // On tmpfs (/run) a write and rename cost ~15 us.
+    // Both files after every check: the status file is the heartbeat (its age is what the
+    // freshness guard reads), and the track file may have been rewritten by someone else
+    // (keepalived's `init_file 1 overwrite` when it restarts): it is read back and rewritten
+    // unless it already says what it must.
     const written: FileWrite[] = [];
     if (target.trackFile) written.push(this.files.put(target, 'track', target.trackFile, trackFileContent(state.healthy)));
     if (target.statusFile) written.push(this.files.put(target, 'status', target.statusFile, statusDocument(target, state, this.deps.pid, phase)));
@@ -313,4 +323,10 @@ class Daemon {
   }
 }
 
-const meta = (t: TargetConfig) => ({ name: t.name, labels: t.labels, ...(t.policy.vip && { vip: t.policy.vip }) });
+const metas = new WeakMap<TargetConfig, TargetMeta>();
+/** One object per target config (which is frozen): what the metrics label a target with. */
+function meta(t: TargetConfig): TargetMeta {
+  let m = metas.get(t);
+  if (!m) metas.set(t, (m = { name: t.name, labels: t.labels, ...(t.policy.vip && { vip: t.policy.vip }) }));
+  return m;
+}

@@ -34,25 +34,27 @@ export class FileWrites {
   private readonly last = new Map<string, FileWrite>();
 
   constructor(
-    private readonly write: (path: string, content: string) => void,
+    private readonly write: (path: string, content: string, kind: FileKind) => void,
     private readonly log: Logger,
     private readonly onOutcome: (target: TargetConfig, w: FileWrite) => void,
   ) {}
 
   put(target: TargetConfig, kind: FileKind, path: string, content: string): FileWrite {
+    const key = kind === 'track' ? `${target.name}\0track` : `${target.name}\0status`;
+    const was = this.last.get(key);
     let outcome: FileWrite;
     try {
-      this.write(path, content);
+      this.write(path, content, kind);
+      // The same success as last time is the same object: nothing new to keep, report or count.
+      if (was !== undefined && was.error === undefined && was.path === path) return was;
       outcome = { target: target.name, kind, path };
     } catch (err) {
       outcome = { target: target.name, kind, path, error: errnoText(err) };
     }
-    const key = `${target.name}\0${kind}`;
-    const was = this.last.get(key);
     this.last.set(key, outcome);
-    const fields = { target: target.name, kind, path, ...(outcome.error !== undefined && { err: outcome.error }) };
-    if (outcome.error !== undefined && (was?.error !== outcome.error || was.path !== path)) this.log.error(fields, `${target.name}: ${describeWrite(outcome)}`);
-    else if (outcome.error === undefined && was?.error !== undefined) this.log.info(fields, `${target.name}: writing ${path} works again`);
+    const fields = () => ({ target: target.name, kind, path, ...(outcome.error !== undefined && { err: outcome.error }) });
+    if (outcome.error !== undefined && (was?.error !== outcome.error || was.path !== path)) this.log.error(fields(), `${target.name}: ${describeWrite(outcome)}`);
+    else if (outcome.error === undefined && was?.error !== undefined) this.log.info(fields(), `${target.name}: writing ${path} works again`);
     this.onOutcome(target, outcome);
     return outcome;
   }
@@ -72,7 +74,7 @@ export class FileWrites {
   }
 }
 
-const filesOf = (t: TargetConfig): string[] => [t.trackFile, t.statusFile].filter((p): p is string => p !== undefined);
+export const filesOf = (t: TargetConfig): string[] => [t.trackFile, t.statusFile].filter((p): p is string => p !== undefined);
 
 /**
  * Before anything else, every target's files say FAULT (a new daemon knows nothing yet), and a

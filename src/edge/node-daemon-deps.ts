@@ -1,6 +1,6 @@
 import { realpathSync, statSync, watch } from 'node:fs';
 import type { DestinationStream } from 'pino';
-import { writeFileAtomic } from '../daemon/atomic-file.js';
+import { FileRewriter } from '../daemon/file-rewriter.js';
 import type { DaemonDeps } from '../daemon/daemon.js';
 import { mysqlConnector } from '../db/mysql.js';
 import type { ProcessEdge } from '../types/io.js';
@@ -10,6 +10,7 @@ import { vipSeenInMemory } from '../vip-seen.js';
 
 export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
   const basics = nodeBasics();
+  const files = new FileRewriter();
   return {
     pid: proc.pid,
     logDestination: proc.logDestination as DestinationStream,
@@ -19,7 +20,8 @@ export function nodeDaemonDeps(proc: ProcessEdge): DaemonDeps {
     connect: mysqlConnector({ generatedParsers: true, batching: true }),
     wallClock: () => Date.now(),
     timers: { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
-    writeFile: (path, content) => writeFileAtomic(path, content),
+    writeFile: (path, content, unlessSame) => files.write(path, content, unlessSame),
+    releaseFiles: (paths) => files.release(paths),
     realPath: (path) => attempt(() => realpathSync(path)),
     directoryMode: (path) => attempt(() => statSync(path).mode),
     maintenanceFs: nodeMaintenanceFs,

@@ -2,6 +2,12 @@
  * The daemon's Prometheus metrics for every checked target, on a registry the caller owns (so
  * tests get a fresh one and the HTTP layer decides how to serve it). No timers, no I/O: the daemon
  * calls record() after each check and remove() when a reload drops a target.
+ *
+ * A target has ~25 gauge series and is checked every second, while Prometheus reads them every
+ * 15 s or so: record() only keeps the target's last state, and its gauges are published when the
+ * registry is read (each metric's `collect`), from that state, so a scrape shows exactly what
+ * publishing after every check would have shown. Counters and the histogram count every check
+ * as it comes, on label objects made once per target.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CheckReport } from '../types/facts.js';
@@ -31,43 +37,71 @@ export interface DaemonMetrics {
 /** From ~1 ms (Unix socket, idle server) to a few seconds (a hung server running into a long --timeout). */
 export const CHECK_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-/** extraLabelNames: the union of configured per-target label keys (fixed for this registry's life). */
-export function createDaemonMetrics(registry: Registry, extraLabelNames: readonly string[]): DaemonMetrics {
+/**
+ * extraLabelNames: the union of configured per-target label keys (fixed for this registry's life).
+ * onError: a target whose gauges could not be published when the registry was read (its series
+ * keep their last values; the others are published).
+ */
+export function createDaemonMetrics(registry: Registry, extraLabelNames: readonly string[], onError?: (target: string, err: unknown) => void): DaemonMetrics {
   const extras = [...new Set(extraLabelNames)];
   const bad = extras.filter((n) => !isUsableLabelName(n));
   if (bad.length > 0) throw new Error(`target label names not usable in metrics (invalid or reserved): ${bad.join(', ')}`);
   const base = ['target', ...extras];
   const registers = [registry];
 
+  /** Targets recorded since the registry was last read: their gauges are published then. */
+  const unpublished = new Map<string, { target: TargetMeta; state: TargetState; own: LabelValues }>();
+  // prom-client calls a metric's collect() whenever the registry reads it; the first one publishes.
+  const collect = () => {
+    for (const { target, state, own } of unpublished.values()) {
+      try {
+        publishGauges(target, state, own);
+      } catch (err) {
+        onError?.(target.name, err);
+      }
+    }
+    unpublished.clear();
+  };
+
   const gauges = new Map<string, Gauge>();
-  for (const spec of [...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES, ...LAG_GAUGES, ...PEER_GAUGES]) gauges.set(spec.name, gaugeFor(spec, base, registry));
+  for (const spec of [...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES, ...LAG_GAUGES, ...PEER_GAUGES]) gauges.set(spec.name, gaugeFor(spec, base, registry, collect));
   const gaugeSet: ReadonlySet<RemovableMetric> = new Set(gauges.values());
 
-  const checks = new Counter({ name: 'check_mysql_checks_total', help: 'Checks run, by raw result (before hysteresis).', labelNames: [...base, 'result'], registers });
+  const checks = new Counter({ name: 'check_mysql_checks_total', help: 'Checks run, by raw result (before hysteresis).', labelNames: [...base, 'result'], registers, collect });
   const failures = new Counter({
     name: 'check_mysql_failures_total',
     help: 'Reasons given by unhealthy checks, by reason code (one check can give several).',
     labelNames: [...base, 'reason'],
     registers,
+    collect,
   });
-  const transitions = new Counter({ name: 'check_mysql_transitions_total', help: 'Changes of the verdict after rise/fall hysteresis.', labelNames: base, registers });
+  const transitions = new Counter({ name: 'check_mysql_transitions_total', help: 'Changes of the verdict after rise/fall hysteresis.', labelNames: base, registers, collect });
   const duration = new Histogram({
     name: 'check_mysql_check_duration_seconds',
     help: 'Wall time of one check: connect, queries and quit.',
     labelNames: base,
     buckets: CHECK_DURATION_BUCKETS,
     registers,
+    collect,
   });
 
   const book = new SeriesBook();
   const seenTransitions = new Map<string, number>();
   const seenCheckAt = new Map<string, number | undefined>();
-  const seenBase = new Map<string, string>();
+  const counted = new Map<string, CountedLabels>();
 
-  function targetLabels(target: TargetMeta): LabelValues {
-    const labels: Record<string, string> = { target: target.name };
-    for (const name of extras) labels[name] = target.labels[name] ?? '';
-    return labels;
+  /** The target's own labels, made again only when its configured labels change (a reload). */
+  function labelsOf(target: TargetMeta): CountedLabels {
+    const known = counted.get(target.name);
+    if (known && known.from === target.labels) return known;
+    const own: Record<string, string> = { target: target.name };
+    for (const name of extras) own[name] = target.labels[name] ?? '';
+    const key = JSON.stringify(own);
+    if (known && known.key === key) {
+      known.from = target.labels;
+      return known;
+    }
+    return { from: target.labels, key, own, healthy: { ...own, result: 'healthy' }, unhealthy: { ...own, result: 'unhealthy' }, reasons: new Map(), noted: false };
   }
 
   function publishGauges(target: TargetMeta, state: TargetState, own: LabelValues): void {
@@ -83,27 +117,37 @@ export function createDaemonMetrics(registry: Registry, extraLabelNames: readonl
     book.sweep(target.name, gaugeSet, current);
   }
 
-  function countCheck(target: TargetMeta, report: CheckReport, own: LabelValues): void {
+  function countCheck(target: TargetMeta, report: CheckReport, labels: CountedLabels): void {
     // Both results start at 0, so rate() and increase() see the first failure.
-    for (const result of ['healthy', 'unhealthy']) {
-      const labels = { ...own, result };
-      checks.inc(labels, result === (report.verdict.healthy ? 'healthy' : 'unhealthy') ? 1 : 0);
-      book.note(target.name, checks, labels);
+    const healthy = report.verdict.healthy;
+    checks.inc(labels.healthy, healthy ? 1 : 0);
+    checks.inc(labels.unhealthy, healthy ? 0 : 1);
+    duration.observe(labels.own, report.elapsedMs / 1000);
+    if (!labels.noted) {
+      book.note(target.name, checks, labels.healthy);
+      book.note(target.name, checks, labels.unhealthy);
+      book.note(target.name, duration, labels.own);
+      labels.noted = true;
     }
     for (const reason of report.verdict.reasons) {
-      const labels = { ...own, reason: reason.code };
-      failures.inc(labels);
-      book.note(target.name, failures, labels);
+      let reasonLabels = labels.reasons.get(reason.code);
+      if (!reasonLabels) {
+        labels.reasons.set(reason.code, (reasonLabels = { ...labels.own, reason: reason.code }));
+        book.note(target.name, failures, reasonLabels);
+      }
+      failures.inc(reasonLabels);
     }
-    duration.observe(own, report.elapsedMs / 1000);
-    book.note(target.name, duration, own);
   }
 
   function countTransitions(target: TargetMeta, state: TargetState, own: LabelValues): void {
     // The state carries a running total; a smaller one means the daemon started the target afresh.
-    const before = seenTransitions.get(target.name) ?? 0;
-    transitions.inc(own, state.transitions >= before ? state.transitions - before : state.transitions);
-    book.note(target.name, transitions, own);
+    const before = seenTransitions.get(target.name);
+    const delta = state.transitions >= (before ?? 0) ? state.transitions - (before ?? 0) : state.transitions;
+    // Its series exists from the first record on, at 0.
+    if (delta > 0 || before === undefined) {
+      transitions.inc(own, delta);
+      book.note(target.name, transitions, own);
+    }
     seenTransitions.set(target.name, state.transitions);
   }
 
@@ -115,6 +159,7 @@ export function createDaemonMetrics(registry: Registry, extraLabelNames: readonl
   }
 
   function forget(targetName: string): void {
+    unpublished.delete(targetName);
     book.forget(targetName);
     seenTransitions.delete(targetName);
     seenCheckAt.delete(targetName);
@@ -122,22 +167,35 @@ export function createDaemonMetrics(registry: Registry, extraLabelNames: readonl
 
   return {
     record(target, state) {
-      const own = targetLabels(target);
+      const labels = labelsOf(target);
+      const was = counted.get(target.name);
       // A reload that changed a target's label values: its old series would otherwise linger.
-      const ownKey = JSON.stringify(own);
-      if (seenBase.has(target.name) && seenBase.get(target.name) !== ownKey) forget(target.name);
-      seenBase.set(target.name, ownKey);
-      publishGauges(target, state, own);
-      if (state.lastReport && isNewCheck(target, state)) countCheck(target, state.lastReport, own);
-      countTransitions(target, state, own);
+      if (was && was.key !== labels.key) forget(target.name);
+      if (was !== labels) counted.set(target.name, labels);
+      unpublished.set(target.name, { target, state, own: labels.own });
+      if (state.lastReport && isNewCheck(target, state)) countCheck(target, state.lastReport, labels);
+      countTransitions(target, state, labels.own);
     },
     remove(targetName) {
       forget(targetName);
-      seenBase.delete(targetName);
+      counted.delete(targetName);
     },
   };
 }
 
-function gaugeFor(spec: GaugeSpec, base: readonly string[], registry: Registry): Gauge {
-  return new Gauge({ name: spec.name, help: spec.help, labelNames: [...base, ...spec.labelNames], registers: [registry] });
+/** A target's label objects for its counters, made once (prom-client keeps the objects it is given). */
+interface CountedLabels {
+  /** The configured labels they were made from (compared by identity: the config is frozen). */
+  from: Readonly<Record<string, string>>;
+  readonly key: string;
+  readonly own: LabelValues;
+  readonly healthy: LabelValues;
+  readonly unhealthy: LabelValues;
+  readonly reasons: Map<string, LabelValues>;
+  /** Whether the series book has its check counters and histogram (its reasons are noted as they come). */
+  noted: boolean;
+}
+
+function gaugeFor(spec: GaugeSpec, base: readonly string[], registry: Registry, collect: () => void): Gauge {
+  return new Gauge({ name: spec.name, help: spec.help, labelNames: [...base, ...spec.labelNames], registers: [registry], collect });
 }

@@ -17,7 +17,9 @@ export type KillKind = 'QUERY' | 'CONNECTION';
  * (test/integration/notify-write-stall.test.ts); the MySQL names are from its source
  * (mysys/my_static.cc, plugin/semisync/semisync_source.cc).
  *  - A full disk: mysys retries the write every 60 s. KILL QUERY ends it at once and the
- *    commit is rolled back; the client gets error 3 (Errcode 28).
+ *    commit is rolled back; the client gets error 3 (Errcode 28). MariaDB 10.11 still writes
+ *    its binlog events once space is back, so the peer may apply it (docs/failover.md): this
+ *    fences the node, it cannot keep the write out of the pair.
  *  - A semi-sync ACK wait: the commit is in the binlog already and lands whatever we do. KILL
  *    QUERY would answer the client OK for a commit its replica does not have; KILL CONNECTION
  *    answers it with a lost connection, so that semi-sync's promise is not broken by us.

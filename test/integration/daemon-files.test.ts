@@ -6,7 +6,7 @@
  * nothing listens on, so every check fails at once and the daemon writes FAULT every interval.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +105,21 @@ describe('check-mysql daemon and the files keepalived reads', () => {
     const stopped = daemon.lines.find((l) => l.msg.startsWith('check-mysql daemon stopped'));
     expect(stopped?.msg).toBe(`check-mysql daemon stopped (SIGTERM); track files set to fault: kept; track files NOT set to fault: lost (${lost.track}: ENOENT: no such file or directory)`);
     expect(readOrUndefined(kept.track)).toBe('1\n');
+  });
+
+  it('rewrites its files after every check and leaves only them behind when stopped', async () => {
+    const sub = join(box.dir, 'kept');
+    mkdirSync(sub, { mode: 0o700 });
+    const t = { name: 'k', track: join(sub, 'k.track'), status: join(sub, 'k.json') };
+    const daemon = await startDaemon(writeConfig([t]), await freePort());
+    await waitForContent(t.status, (c) => c?.includes('"consecutiveFail":4') === true, 'four checks');
+    // The inode a write replaced waits under a hidden name for the next one.
+    expect(readdirSync(sub).filter((f) => !f.endsWith('.spare')).sort()).toEqual(['k.json', 'k.track']);
+    const { exit } = await daemon.stop();
+    expect(exit.code, daemon.describe()).toBe(0);
+    expect(readdirSync(sub).sort()).toEqual(['k.json', 'k.track']);
+    expect(readOrUndefined(t.track)).toBe('1\n');
+    expect(readStatus(t.status)).toMatchObject({ state: 'stopped', healthy: false });
   });
 
   describeNeeding(isRoot ? undefined : 'mounting a read-only tmpfs needs root', 'on a read-only file system', () => {

@@ -71,6 +71,8 @@ it.each(FILES)('$name keeps the settings the docs promise', ({ variant, node, fi
       'script "/bin/sh /opt/check-mysql/bin/check-mysql-fresh /run/check-mysql/db1.json 3"', 'interval 1', 'timeout 2', 'fall 2', 'rise 2', 'weight 0', 'init_fail',
     ]));
     expect(instance).toEqual(expect.arrayContaining(['track_file {', 'chk_mysql_db1 weight 0', 'track_script {', 'chk_mysql_db1_fresh']));
+    // The daemon's peer is the other node, as examples/daemon.cnf has it for node A.
+    expect(text).toContain(`# The daemon on node ${node.toUpperCase()} (examples/daemon.cnf) reads node ${node === 'a' ? 'B' : 'A'} as its \`peer = ${peer}\``);
   }
   // Every script and notify command starts with an absolute path (a failed exec reads as success).
   for (const line of directives(text).filter((l) => /^(script|notify) /.test(l))) expect(line).toMatch(/^(script|notify) "\//);

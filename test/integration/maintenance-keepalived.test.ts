@@ -6,9 +6,7 @@
 // `measured:` lines.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertCliRuns, describeRun, runCheck } from '../helpers/clients/cli.js';
-import { waitForTrack } from '../helpers/clients/daemon-outputs.js';
-import { assertOneWritableHolder, waitReadOnly, waitWritable } from '../helpers/e2e/failover.js';
-import { other } from '../helpers/e2e/node.js';
+import { assertOneWritableHolder, keepalivedOf, settledPair, waitReadOnly, waitWritable } from '../helpers/e2e/failover.js';
 import { Topology } from '../helpers/e2e/topology.js';
 import { nodePaths, type NodeName } from '../helpers/keepalived/examples.js';
 import type { KeepalivedProcess } from '../helpers/keepalived/process.js';
@@ -47,11 +45,7 @@ describeWithKeepalived('maintenance under real keepalived: the standby is never 
     if (!topo) throw new Error('the topology did not start');
     return topo;
   };
-  const ka = (n: NodeName): KeepalivedProcess => {
-    const k = t().nodes[n].keepalived;
-    if (!k) throw new Error(`node ${n}: no keepalived`);
-    return k;
-  };
+  const ka = (n: NodeName): KeepalivedProcess => keepalivedOf(t(), n);
   const fileOf = (n: NodeName): string => nodePaths(t().nodes[n].dir).maintenanceFile;
 
   async function maintenance(n: NodeName, action: 'on' | 'off', reason?: string): Promise<number> {
@@ -61,19 +55,10 @@ describeWithKeepalived('maintenance under real keepalived: the standby is never 
     return t0;
   }
 
-  /** The writer and the standby once the standby's daemon is healthy too (its keepalived BACKUP). */
-  async function settledPair(): Promise<{ writer: NodeName; standby: NodeName }> {
-    const { node: writer } = await t().waitForSingleHolder(FIRST_MASTER_WITHIN_MS);
-    const standby = other(writer);
-    await waitWritable(t(), writer);
-    await waitForTrack(nodePaths(t().nodes[standby].dir).trackFile, 0, 10_000);
-    const since = t().keepalivedStartedAt;
-    await ka(standby).waitForState('BACKUP', since, 10_000);
-    return { writer, standby };
-  }
+  const settled = () => settledPair(t(), FIRST_MASTER_WITHIN_MS);
 
   it('maintenance on the standby puts its keepalived in FAULT; when the writer then dies the VIP goes nowhere; off, it is a BACKUP again', async () => {
-    const { writer, standby } = await settledPair();
+    const { writer, standby } = await settled();
 
     const t0 = await maintenance(standby, 'on', 'kernel patch');
     const fault = await ka(standby).waitForState('FAULT', t0, 5_000);
@@ -99,7 +84,7 @@ describeWithKeepalived('maintenance under real keepalived: the standby is never 
   }, 120_000);
 
   it('maintenance on the writer moves the VIP to the standby, which is made writable; off, the old writer rejoins read-only and the VIP stays', async () => {
-    const { writer, standby } = await settledPair();
+    const { writer, standby } = await settled();
 
     const t0 = await maintenance(writer, 'on', 'MariaDB upgrade');
     const [fault, vip] = await Promise.all([

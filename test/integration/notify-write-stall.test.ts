@@ -21,6 +21,7 @@ import { smallFsMissing } from '../helpers/disk/small-fs.js';
 import { measured } from '../helpers/measured.js';
 import { findIp } from '../helpers/netns/namespace.js';
 import { createAppUser } from '../helpers/servers/app-user.js';
+import { binlogReaderMissing, binlogText } from '../helpers/servers/binlog-text.js';
 import { findBinaries } from '../helpers/servers/binaries.js';
 import { startBridgedPair, type BridgedPair } from '../helpers/servers/bridged-pair.js';
 import type { Credentials } from '../helpers/servers/credentials.js';
@@ -69,7 +70,7 @@ const outcomeText = (w: PendingWrite): string => {
 
 function diskMissing(): string | undefined {
   const mariadb = findBinaries();
-  return typeof mariadb === 'string' ? mariadb : smallFsMissing();
+  return typeof mariadb === 'string' ? mariadb : smallFsMissing() ?? binlogReaderMissing();
 }
 
 describeNeeding(diskMissing(), 'notify FAULT on a writer whose binlog disk is full', () => {
@@ -128,6 +129,18 @@ describeNeeding(diskMissing(), 'notify FAULT on a writer whose binlog disk is fu
     expect(await late.within(2_000)).toMatchObject({ ok: false, errno: 1290 });
     measured(`full binlog disk: notify FAULT took ${fault.ms} ms in the handler (${Math.round(fault.run.wallMs)} ms wall, exit 0): the bounded SET gave up after ${SLICE_MS} ms, then ${ended.map((e) => `KILL ${e.kill} ${e.id}`).join(', ')}, then read_only=ON; the stuck INSERT got ${outcomeText(stuck)}, the queued one (State "${queuedState}") got ${outcomeText(queued)}; rows unchanged (${before}) right after and 3 s after space was freed; a new app INSERT then got 1290`);
   }, 60_000);
+
+  it('yet MariaDB writes what the ended commits had for the binlog once space is back: a replica gets writes this server rolled back, or a torn event', async () => {
+    // Runs after the test above, on its server. A write past read_only (root, as replication
+    // applies one) and the binlog's rotation flush whatever the binlog still holds.
+    await server.exec(`INSERT INTO ${SCHEMA}.t (v) VALUES ('after')`, 'FLUSH BINARY LOGS');
+    const { text, error } = await binlogText(join(server.fs.mountPoint, 'mysql-bin.000001'));
+    const logged = (text.match(/^### INSERT INTO `f`\.`t`$/gm) ?? []).length;
+    const rows = await count(server, `${SCHEMA}.t`);
+    measured(`full binlog disk, after the demotion's KILL QUERY, space freed and one more write: ${rows} rows in ${SCHEMA}.t, ${logged} whole INSERT row events for it in the binlog${error ? `, then a torn event (mariadb-binlog: ${error})` : ''}`);
+    expect(rows).toBe(2);
+    expect(logged > rows || error !== undefined, 'the binlog holds events of the rolled-back commits (MariaDB 10.11.19)').toBe(true);
+  }, 30_000);
 });
 
 describeWithMariadb('notify FAULT on a writer under a held global read lock, or with a write waiting for a row lock', () => {

@@ -14,7 +14,7 @@ import { PeerWatch } from '../../src/daemon/peer-watch.js';
 import { deadlineAfter } from '../../src/deadline.js';
 import { parseArgv } from '../../src/cli/parse-argv.js';
 import { buildCheckConfig, type CheckConfig } from '../../src/config/config.js';
-import { applyCheck, initialState } from '../../src/daemon/hysteresis.js';
+import { applyCheck, applyMaintenance, initialState } from '../../src/daemon/hysteresis.js';
 import type { TargetState } from '../../src/types/target-state.js';
 import { connectMysql } from '../../src/db/mysql.js';
 import { createDaemonMetrics, type DaemonMetrics, type TargetMeta } from '../../src/metrics/daemon-metrics.js';
@@ -38,6 +38,7 @@ const ALERTS = [
   'CheckMysqlCheckerStale',
   'CheckMysqlBothWritable',
   'CheckMysqlErrantTransactions',
+  'CheckMysqlMaintenanceLeftOn',
 ] as const;
 type AlertName = (typeof ALERTS)[number];
 
@@ -129,20 +130,28 @@ interface Scrape {
 }
 
 type Clock = 'live' | 'stalled';
-const STEPS = 10;
+/** Where promtool evaluates the alerts unless a test says otherwise: past every rule's `for` but the 4 h of CheckMysqlMaintenanceLeftOn. */
+const EVAL_TIME = '5m';
+
+/** A promtool duration (`5m`, `4h10m`) in whole minutes. */
+function minutes(duration: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?$/.exec(duration);
+  if (!m || duration === '') throw new Error(`not a duration in h and m: ${duration}`);
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
+}
 
 /**
- * promtool input_series for one scrape held for STEPS minutes. *_timestamp_seconds keep their age
- * at scrape time against promtool's clock (which starts at 0): with a live checker they advance
- * with it, with a stalled one they stand still.
+ * promtool input_series for one scrape held for `steps` minutes. *_timestamp_seconds keep their
+ * age at scrape time against promtool's clock (which starts at 0): with a live checker they
+ * advance with it, with a stalled one they stand still.
  */
-function inputSeries({ node, text, at }: Scrape, clock: Clock): { series: string; values: string }[] {
+function inputSeries({ node, text, at }: Scrape, clock: Clock, steps: number): { series: string; values: string }[] {
   return parseExposition(text).map(({ name, labels, value }) => {
     // Prometheus drops empty labels and adds `instance` to what it scrapes.
     const all = { ...Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== '')), instance: node.instance };
     const selector = `${name}{${Object.entries(all).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
     const age = at - value;
-    const values = !name.endsWith('_timestamp_seconds') ? `${value}x${STEPS}` : clock === 'live' ? `${-age}+60x${STEPS}` : `${-age}x${STEPS}`;
+    const values = !name.endsWith('_timestamp_seconds') ? `${value}x${steps}` : clock === 'live' ? `${-age}+60x${steps}` : `${-age}x${steps}`;
     return { series: selector, values };
   });
 }
@@ -152,16 +161,18 @@ interface ExpectedAlert {
   exp_annotations: Record<string, string>;
 }
 
-function rulesTestFile(scrapes: Scrape[], clock: Clock, expected: Partial<Record<AlertName, ExpectedAlert[]>>): string {
+function rulesTestFile(scrapes: Scrape[], clock: Clock, expected: Partial<Record<AlertName, ExpectedAlert[]>>, evalTime: string): string {
+  // The series run 5 minutes past the evaluation, so every range a rule looks back over is full.
+  const steps = minutes(evalTime) + 5;
   const test = {
     rule_files: [RULES],
     evaluation_interval: '1m',
     tests: [
       {
         interval: '1m',
-        input_series: scrapes.flatMap((s) => inputSeries(s, clock)),
+        input_series: scrapes.flatMap((s) => inputSeries(s, clock, steps)),
         // Every rule is asserted, so an alert that fires where it should not fails the test.
-        alert_rule_test: ALERTS.map((alertname) => ({ eval_time: '5m', alertname, exp_alerts: expected[alertname] ?? [] })),
+        alert_rule_test: ALERTS.map((alertname) => ({ eval_time: evalTime, alertname, exp_alerts: expected[alertname] ?? [] })),
       },
     ],
   };
@@ -230,9 +241,9 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
     }
   }
 
-  async function expectRulesTest(name: string, scrapes: Scrape[], clock: Clock, expected: Partial<Record<AlertName, ExpectedAlert[]>>): Promise<void> {
+  async function expectRulesTest(name: string, scrapes: Scrape[], clock: Clock, expected: Partial<Record<AlertName, ExpectedAlert[]>>, evalTime = EVAL_TIME): Promise<void> {
     const file = join(dir!, `${name}.test.yml`);
-    writeFileSync(file, rulesTestFile(scrapes, clock, expected));
+    writeFileSync(file, rulesTestFile(scrapes, clock, expected, evalTime));
     const result = await run(promtool, ['test', 'rules', file]);
     expect(result.code, `promtool test rules ${file}:\n${result.output}`).toBe(0);
   }
@@ -411,6 +422,38 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
       await pair!.a.exec('START SLAVE');
       await waitForThreads(pair!.a);
       await waitForReplication(pair!);
+    }
+  });
+
+  it('the standby in planned maintenance: the not-eligible rule stays quiet; the maintenance-left-on rule fires only once it has lasted 4 hours', async () => {
+    // As the daemon has it while the maintenance file exists: fault at once, checks going on.
+    b.state = applyMaintenance(b.state, { on: true, info: { reason: 'kernel patch', since: new Date().toISOString(), by: 'dba@db-b' } }, Date.now());
+    try {
+      const scrapes = await observe();
+      // What the not-eligible rule would fire on without its `unless`: an unhealthy standby whose own checks pass.
+      expect(b.state.healthy).toBe(false);
+      expect(b.state.lastReport?.verdict).toMatchObject({ healthy: true, role: 'standby' });
+      const standby = scrapes.find((s) => s.node === b)!.text;
+      expect(standby).toMatch(/^check_mysql_healthy\{[^}]*\} 0$/m);
+      expect(standby).toMatch(/^check_mysql_role\{[^}]*role="standby"[^}]*\} 1$/m);
+      expect(standby).toMatch(/^check_mysql_maintenance\{[^}]*\} 1$/m);
+      await expectMetricsLintClean(scrapes);
+      await expectRulesTest('standby-maintenance', scrapes, 'live', {});
+      // Pending up to its 4 h `for`, firing after.
+      await expectRulesTest('standby-maintenance-3h50m', scrapes, 'live', {}, '3h50m');
+      await expectRulesTest('standby-maintenance-4h10m', scrapes, 'live', {
+        CheckMysqlMaintenanceLeftOn: [
+          {
+            exp_labels: { ...common(b), severity: 'warning' },
+            exp_annotations: {
+              summary: `Maintenance left on (target db-b, instance ${b.instance})`,
+              description: 'db-b has been in maintenance for over 4 hours: its keepalived stays in FAULT, so the pair has no standby for the next failure. When the work is done: check-mysql maintenance off.',
+            },
+          },
+        ],
+      }, '4h10m');
+    } finally {
+      b.state = applyMaintenance(b.state, { on: false }, Date.now());
     }
   });
 

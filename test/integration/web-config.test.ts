@@ -131,6 +131,24 @@ describeNeeding(missing(), 'the daemon behind --web-config-file, scraped by a re
     expect(daemon!.lines[0]!.msg).toMatch(/^check-mysql daemon started: 1 target\(s\), listening on https:\/\/127\.0\.0\.1:\d+ with basic authentication$/);
   });
 
+  it("the image's HEALTHCHECK (bin/check-mysql-live) passes over TLS with its CA and a user of the example, and fails with one line without the user, with another CA, or over plain HTTP", () => {
+    const auth = join(dir, 'live.auth');
+    writeFileSync(auth, `${PROMETHEUS.username}:${PROMETHEUS.password}\n`, { mode: 0o600 });
+    const live = (env: Record<string, string>) => {
+      const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'check-mysql-live')], { env, encoding: 'utf8', timeout: 10_000 });
+      return { code: run.status, stderr: run.stderr };
+    };
+    const url = `${base}/live`;
+    expect(live({ CHECK_MYSQL_LIVE_URL: url, CHECK_MYSQL_LIVE_CA: certs.ca, CHECK_MYSQL_LIVE_AUTH_FILE: auth })).toEqual({ code: 0, stderr: '' });
+    expect(live({ CHECK_MYSQL_LIVE_URL: url, CHECK_MYSQL_LIVE_CA: certs.ca })).toEqual({ code: 1, stderr: `check-mysql-live: GET ${url}: 401 (the web config asks for a password: set CHECK_MYSQL_LIVE_AUTH_FILE)\n` });
+    const wrongCa = live({ CHECK_MYSQL_LIVE_URL: url, CHECK_MYSQL_LIVE_CA: certs.wrongCa, CHECK_MYSQL_LIVE_AUTH_FILE: auth });
+    expect(wrongCa.code).toBe(1);
+    expect(wrongCa.stderr).toMatch(new RegExp(`^check-mysql-live: GET ${url.replace(/[.]/g, '\\.')}: .*certificate.*\n$`));
+    const plain = live({ CHECK_MYSQL_LIVE_URL: url.replace('https:', 'http:'), CHECK_MYSQL_LIVE_AUTH_FILE: auth });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('a real Prometheus scrapes it over TLS with basic auth (up == 1, mysql_up == 1); one with a wrong password is refused (up == 0, 401)', async () => {
     const address = base.slice('https://'.length);
     const promDir = join(dir, 'prometheus');

@@ -152,6 +152,32 @@ describe('mysqld_exporter-compatible series', () => {
     expect(slaveLines.every((l) => l.includes('channel_name="source_1"'))).toBe(true);
   });
 
+  it('gauges are published from the last check when the registry is read, also after a scrape between checks', async () => {
+    const before = report(answered(MYSQL_84, mysql84Multi.rows));
+    const after = report(answered(MYSQL_84, mysql84Multi.rows.filter((r) => r.Channel_Name === 'source_1')));
+    metrics.record(DB1, stateAfter(before));
+    expect((await sampleLines()).filter((l) => l.startsWith('mysql_slave_status_slave_io_running'))).toHaveLength(2);
+    metrics.record(DB1, stateAfter(before, after));
+    metrics.record(DB1, stateAfter(before, after, report(refused)));
+    metrics.record(DB1, stateAfter(before, after, report(refused), after));
+    const slave = (await sampleLines()).filter((l) => l.startsWith('mysql_slave_status_'));
+    expect(slave).toHaveLength(7);
+    expect(slave.every((l) => l.includes('channel_name="source_1"'))).toBe(true);
+    expect(await lines('check_mysql_checks_total')).toEqual([
+      'check_mysql_checks_total{target="db1",result="healthy"} 3',
+      'check_mysql_checks_total{target="db1",result="unhealthy"} 1',
+    ]);
+    expect(await lines('check_mysql_check_duration_seconds_count')).toEqual(['check_mysql_check_duration_seconds_count{target="db1"} 4']);
+  });
+
+  it('a target removed before a scrape leaves no series, though its last check was never published', async () => {
+    metrics.record(DB1, stateAfter(report(answered(MYSQL_84, mysql84.healthy))));
+    await sampleLines();
+    metrics.record(DB1, stateAfter(report(answered(MYSQL_84, mysql84.healthy)), report(refused)));
+    metrics.remove('db1');
+    expect((await sampleLines()).filter((l) => l.includes('target="db1"'))).toEqual([]);
+  });
+
   it('a failed connection sets mysql_up 0 and removes the target\'s other mysql_* series instead of leaving them stale', async () => {
     const ok = report(answered(MYSQL_84, mysql84Multi.rows));
     metrics.record(DB1, stateAfter(ok));

@@ -1,12 +1,15 @@
 /**
  * The Dockerfile: clean under a Dockerfile linter (no Docker engine runs here), and honest:
  * it builds with the install steps the README documents, from a build context that holds
- * what those steps need, into a non-root image whose HEALTHCHECK really probes /live.
+ * what those steps need, into a non-root image whose HEALTHCHECK really probes /live, with the
+ * credentials of a web config when it has them (the TLS case against the real daemon:
+ * test/integration/web-config.test.ts).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/repo.js';
 
@@ -148,43 +151,92 @@ describe('the runtime image', () => {
   describe('HEALTHCHECK', () => {
     const healthcheck = of(final, 'HEALTHCHECK')[0] ?? '';
     const exec = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) as string[];
+    /** The image's /app is this repository's root (COPY bin, dist, node_modules, package.json). */
+    const script = resolve(REPO_ROOT, (exec[1] ?? '').replace(/^\/app\//, ''));
+    const USER = 'docker-health';
+    const PASSWORD = 'pa:ss word';
     let server: Server;
     let status = 200;
+    let wantAuth = false;
     let port = 0;
+    let dir = '';
 
     beforeAll(async () => {
       server = createServer((req, res) => {
-        res.statusCode = req.url === '/live' ? status : 404;
+        const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+        if (wantAuth && req.headers.authorization !== expected) res.statusCode = 401;
+        else res.statusCode = req.url === '/live' ? status : 404;
         res.end();
       });
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
       port = (server.address() as { port: number }).port;
+      dir = mkdtempSync(join(tmpdir(), 'check-mysql-live-'));
     });
-    afterAll(() => new Promise<void>((done) => server.close(() => done())));
+    afterAll(async () => {
+      rmSync(dir, { recursive: true, force: true });
+      await new Promise<void>((done) => server.close(() => done()));
+    });
 
-    function probe(): Promise<number | null> {
+    function probe(env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
       return new Promise((done, reject) => {
-        const [command, ...args] = exec;
-        const child = spawn(command === 'node' ? process.execPath : (command as string), args, {
-          env: { CHECK_MYSQL_LIVE_URL: `http://127.0.0.1:${port}/live` },
-          stdio: 'ignore',
+        const child = spawn(process.execPath, [script], {
+          env: { CHECK_MYSQL_LIVE_URL: `http://127.0.0.1:${port}/live`, ...env },
+          stdio: ['ignore', 'ignore', 'pipe'],
         });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
         child.once('error', reject);
-        child.once('exit', (code) => done(code));
+        child.once('close', (code) => done({ code, stderr }));
       });
     }
 
-    it('is an exec-form node one-liner (slim images have no curl)', () => {
-      expect(exec[0]).toBe('node');
+    it('is node running bin/check-mysql-live, which the image holds (slim images have no curl)', () => {
+      expect(exec).toEqual(['node', '/app/bin/check-mysql-live']);
       expect(healthcheck).toMatch(/--timeout=\d+s/);
-      expect(exec.join(' ')).toContain("'http://127.0.0.1:9797/live'");
+      expect(of(final, 'COPY')).toContain('--from=builder /build/bin ./bin');
+      expect(readFileSync(script, 'utf8')).toContain("'http://127.0.0.1:9797/live'");
     });
 
     it('passes when /live answers 200 and fails on 503', async () => {
       status = 200;
-      expect(await probe()).toBe(0);
+      expect(await probe()).toEqual({ code: 0, stderr: '' });
       status = 503;
-      expect(await probe()).toBe(1);
+      expect(await probe()).toEqual({ code: 1, stderr: `check-mysql-live: GET http://127.0.0.1:${port}/live: 503\n` });
+      status = 200;
+    });
+
+    it('under basic auth: fails naming CHECK_MYSQL_LIVE_AUTH_FILE without it, passes with USER:PASSWORD from that file, fails on a wrong one', async () => {
+      wantAuth = true;
+      try {
+        const none = await probe();
+        expect(none.code).toBe(1);
+        expect(none.stderr).toMatch(/: 401 \(the web config asks for a password: set CHECK_MYSQL_LIVE_AUTH_FILE\)\n$/);
+        const good = join(dir, 'auth');
+        writeFileSync(good, `${USER}:${PASSWORD}\n`, { mode: 0o600 });
+        expect(await probe({ CHECK_MYSQL_LIVE_AUTH_FILE: good })).toEqual({ code: 0, stderr: '' });
+        const wrong = join(dir, 'wrong');
+        writeFileSync(wrong, `${USER}:nope\n`, { mode: 0o600 });
+        expect((await probe({ CHECK_MYSQL_LIVE_AUTH_FILE: wrong })).stderr).toMatch(/: 401 \(wrong user or password\)\n$/);
+      } finally {
+        wantAuth = false;
+      }
+    });
+
+    it.each([
+      ['an https URL without CHECK_MYSQL_LIVE_CA', { CHECK_MYSQL_LIVE_URL: 'https://127.0.0.1:9797/live' }, /an https URL needs CHECK_MYSQL_LIVE_CA/],
+      ['a missing credentials file', { CHECK_MYSQL_LIVE_AUTH_FILE: '/nonexistent/auth' }, /CHECK_MYSQL_LIVE_AUTH_FILE \/nonexistent\/auth: ENOENT/],
+      ['a credentials file without a colon', { CHECK_MYSQL_LIVE_AUTH_FILE: 'NOCOLON' }, /not one line USER:PASSWORD/],
+      ['a URL that is not http', { CHECK_MYSQL_LIVE_URL: 'ftp://127.0.0.1/live' }, /must be http:\/\/ or https:\/\//],
+    ])('fails with one line on %s', async (_name, env, message) => {
+      const resolved = { ...env } as Record<string, string>;
+      if (resolved.CHECK_MYSQL_LIVE_AUTH_FILE === 'NOCOLON') {
+        resolved.CHECK_MYSQL_LIVE_AUTH_FILE = join(dir, 'nocolon');
+        writeFileSync(resolved.CHECK_MYSQL_LIVE_AUTH_FILE, 'just-a-password\n');
+      }
+      const run = await probe(resolved);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
     });
   });
 });

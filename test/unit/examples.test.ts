@@ -58,6 +58,29 @@ describe('examples/daemon.cnf', () => {
     expect(keepalived).toContain(`/bin/sh /opt/check-mysql/bin/check-mysql-fresh ${db1!.statusFile} 3"`);
     expect(keepalived).toContain(`--vip ${db1!.policy.vip}"`);
   });
+
+  it('reads node B as its peer over TCP, with the target\'s user and password, as the daemon keepalived example says', () => {
+    const [db1] = daemonConfig().targets;
+    const keepalived = readFileSync(join(EXAMPLES, 'keepalived', 'daemon', 'node-a.conf'), 'utf8');
+    expect(db1!.peer).toMatchObject({ host: '192.0.2.12', user: 'check', password: '...' });
+    expect(db1!.peer?.socket).toBeUndefined();
+    expect(db1!.policy.peer).toMatch(/^192\.0\.2\.12(:3306)?$/);
+    expect(keepalived).toContain('`peer = 192.0.2.12`');
+  });
+});
+
+describe('the heartbeat in the examples', () => {
+  it('the daemon and the one-shot keepalived examples write and read the table the install checklist creates', () => {
+    const [db1] = daemonConfig().targets;
+    expect(db1!.policy.heartbeat?.table).toMatchObject({ database: 'heartbeat', table: 'heartbeat' });
+    const readme = readFileSync(join(EXAMPLES, '..', 'README.md'), 'utf8');
+    expect(readme).toContain('CREATE TABLE IF NOT EXISTS heartbeat.heartbeat (');
+    expect(readme).toContain("GRANT SELECT, INSERT, UPDATE ON heartbeat.heartbeat TO 'check'@'localhost';");
+    for (const node of ['a', 'b']) {
+      const conf = readFileSync(join(EXAMPLES, 'keepalived', 'oneshot', `node-${node}.conf`), 'utf8');
+      expect(conf).toMatch(/script "[^"]*bin\/check-mysql [^"]* --heartbeat-table heartbeat\.heartbeat"/);
+    }
+  });
 });
 
 describe('examples/my.cnf and examples/notify.cnf', () => {

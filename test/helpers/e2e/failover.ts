@@ -3,23 +3,39 @@
 // holder, and the clock runs from that moment to the VIP on the other node, to that node
 // writable (the notify handler's work) and to the first write it acknowledges. Then the
 // failed node is repaired and must rejoin as a read-only standby without taking the VIP back.
+// Two failures stall the old writer's commits instead of stopping it (a held read lock, a full
+// binlog disk): only the heartbeat write finds them; what became of the commits that were
+// waiting, once the pair has caught up both ways, is afterStall()'s.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForTrack } from '../clients/daemon-outputs.js';
 import { type Ack, waitForAckAfter, type Writer } from '../clients/writer.js';
 import { nodePaths, type NodeName } from '../keepalived/examples.js';
+import type { KeepalivedProcess } from '../keepalived/process.js';
 import { other } from './node.js';
 import type { Topology } from './topology.js';
+import { WRITES_TABLE } from '../servers/ns-pair.js';
+import type { NsServer } from '../servers/ns-server.js';
 import { waitFor } from '../wait.js';
 
-export type FailureKind = 'kill-mysqld' | 'stop-mysqld' | 'cut-link' | 'kill-daemon';
+export type FailureKind = 'kill-mysqld' | 'stop-mysqld' | 'cut-link' | 'kill-daemon' | 'read-lock' | 'full-disk';
 
 interface Failure {
   /** What happens to the VIP holder, for reports. */
   label: string;
   /** Inflicts the failure on `node`; resolves with epoch ms just before it. */
   inflict(topo: Topology, node: NodeName): Promise<number>;
-  /** Undoes it, as an operator would: restart, SIGCONT, link up, daemon restarted. */
-  repair(topo: Topology, node: NodeName): Promise<void>;
+  /**
+   * Undoes it, as an operator would: restart, SIGCONT, link up, daemon restarted, unlock, space
+   * freed; may say what more it had to do.
+   */
+  repair(topo: Topology, node: NodeName): Promise<string | void>;
+  /**
+   * The node's writes stall but its reads and replication's IO thread go on: once it has lost
+   * the VIP it is a standby fit to take over again, so keepalived may see it BACKUP before the
+   * repair.
+   */
+  stallsWrites?: true;
 }
 
 export const FAILURES: Record<FailureKind, Failure> = {
@@ -43,6 +59,18 @@ export const FAILURES: Record<FailureKind, Failure> = {
     inflict: async (topo, node) => topo.killDaemon(node),
     repair: async (topo, node) => topo.startDaemon(topo.nodes[node]),
   },
+  'read-lock': {
+    label: 'held global read lock (FTWRL)',
+    inflict: (topo, node) => topo.holdReadLock(node),
+    repair: (topo, node) => topo.releaseReadLock(node),
+    stallsWrites: true,
+  },
+  'full-disk': {
+    label: 'full binlog disk',
+    inflict: (topo, node) => topo.fillBinlogDisk(node),
+    repair: (topo, node) => topo.freeBinlogDisk(node),
+    stallsWrites: true,
+  },
 };
 
 /**
@@ -53,6 +81,8 @@ export async function releaseAll(topo: Topology, kind: FailureKind): Promise<voi
   for (const n of ['a', 'b'] as const) {
     if (kind === 'stop-mysqld' && topo.nodes[n].server.running) topo.nodes[n].server.kill('SIGCONT');
     if (kind === 'cut-link') await topo.restoreLink(n);
+    if (kind === 'read-lock') await topo.releaseReadLock(n);
+    if (kind === 'full-disk' && topo.nodes[n].server.binlogFs) await topo.freeBinlogDisk(n);
   }
 }
 
@@ -155,10 +185,12 @@ export interface Rejoin {
   repairedAt: number;
   /** The repaired node read-only (it may have been so all along). */
   readOnlyAt: number;
-  /** keepalived BACKUP on it after the repair. */
+  /** keepalived BACKUP on it: after the repair, or before it for a failure that stalls writes only. */
   backupAt: number;
   /** Every write the new holder acknowledged is on the repaired node too. */
   caughtUpAt: number;
+  /** What the repair said it had to do, if anything. */
+  repairNote: string | undefined;
 }
 
 /**
@@ -170,13 +202,14 @@ export interface Rejoin {
 export async function rejoin(topo: Topology, run: FailoverRun, sampleMs: number, afterRepair?: () => Promise<void>): Promise<Rejoin> {
   const { old, next } = run;
   // keepalived may report BACKUP while the repair is still returning (a link brought up, a
-  // daemon restarted): look for it from the start of the repair, not from its end.
+  // daemon restarted): look for it from the start of the repair, not from its end; or from the
+  // failure, when the failed node was a fit standby all along.
   const repairStartedAt = Date.now();
-  await FAILURES[run.kind].repair(topo, old);
+  const repairNote = (await FAILURES[run.kind].repair(topo, old)) ?? undefined;
   await afterRepair?.();
   const repairedAt = Date.now();
   const readOnlyAt = await waitReadOnly(topo, old);
-  const backup = await topo.nodes[old].keepalived?.waitForState('BACKUP', repairStartedAt - 1, 20_000);
+  const backupAt = await waitBackup(topo, old, FAILURES[run.kind].stallsWrites ? run.t0 : repairStartedAt - 1, 20_000);
   const newId = topo.nodes[next].server.serverId;
   const acked = run.writer.acks.filter((a) => a.serverId === newId);
   await waitFor(`node ${old} to apply the ${acked.length} writes acknowledged by ${next}`, async () => (await topo.lostAcks(acked, old)).length === 0, { timeoutMs: 20_000, intervalMs: 50 });
@@ -184,7 +217,20 @@ export async function rejoin(topo: Topology, run: FailoverRun, sampleMs: number,
   const samples = await topo.sampleVip(sampleMs);
   const flapped = samples.filter((s) => s.holders.length !== 1 || s.holders[0] !== next);
   if (flapped.length > 0) throw new Error(`the VIP left node ${next} after ${old} rejoined: ${JSON.stringify(flapped.slice(0, 3))}\n${topo.describe()}`);
-  return { repairedAt, readOnlyAt, backupAt: backup?.at ?? Number.NaN, caughtUpAt };
+  return { repairedAt, readOnlyAt, backupAt, caughtUpAt, repairNote };
+}
+
+/** Waits until the node's last keepalived state since epoch ms `since` is BACKUP; when it entered it. */
+async function waitBackup(topo: Topology, node: NodeName, since: number, timeoutMs: number): Promise<number> {
+  const ka = topo.nodes[node].keepalived;
+  if (!ka) return Number.NaN;
+  const backup = () => {
+    const last = ka.states().filter((s) => s.at >= since).at(-1);
+    return last?.state === 'BACKUP' ? last.at : undefined;
+  };
+  return waitFor(`keepalived BACKUP on node ${node}`, backup, { timeoutMs, intervalMs: 10 }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${topo.describe()}`);
+  });
 }
 
 /**
@@ -198,4 +244,132 @@ export async function assertOneWritableHolder(topo: Topology, holder: NodeName, 
   if (await topo.nodes[holder].server.readOnly()) throw new Error(`the VIP holder ${holder} is read-only\n${topo.describe()}`);
   const peer = topo.nodes[other(holder)].server;
   if (peer.running && !(await peer.readOnly())) throw new Error(`node ${other(holder)} (no VIP) is writable\n${topo.describe()}`);
+}
+
+export interface AfterStall {
+  /** Writes whose client saw an error (refused, timed out, ended) that the old writer committed after all. */
+  landedOnOld: number[];
+  /** Rows only the new writer has. */
+  onlyOnNext: Row2[];
+  /** Rows only the old writer has. */
+  onlyOnOld: Row2[];
+  /** Of the rows only one node has, those that are not an unacknowledged write of the old writer's: must be none. */
+  unexplained: Row2[];
+  /** Acknowledged writes (by either node) missing on the new writer: must be none. */
+  ackedMissing: number[];
+  /** The application's statements still running on the old writer ("ID STATE"). */
+  pending: string[];
+  /** CHECKSUM TABLE of the writes table on the old and the new writer. */
+  checksums: { old: string; next: string };
+  /**
+   * Where the new writer's replication from the old one stopped, reading the old writer's
+   * binlog (a torn event after a full disk), and so had to be moved past it; else undefined.
+   */
+  torn: string | undefined;
+}
+
+interface Row2 { seq: number; serverId: number }
+const key = (r: Row2): string => `${r.seq}/${r.serverId}`;
+
+/** Waits until `replica` has applied all `source` has logged; or says where its replication stopped on an error. */
+async function catchUpOrStop(replica: NsServer, source: NsServer, timeoutMs: number): Promise<string | undefined> {
+  const pos = await source.variable('gtid_binlog_pos');
+  const stopped = async (): Promise<string | undefined> => {
+    const [st] = await replica.slaveStatus();
+    if (st?.Slave_IO_Running === 'No' && Number(st.Last_IO_Errno) !== 0) return `IO thread stopped: ${String(st.Last_IO_Errno)} ${String(st.Last_IO_Error)}`;
+    if (st?.Slave_SQL_Running === 'No' && Number(st.Last_SQL_Errno) !== 0) return `SQL thread stopped: ${String(st.Last_SQL_Errno)} ${String(st.Last_SQL_Error)}`;
+    return undefined;
+  };
+  const outcome = await waitFor(`server ${replica.serverId} to reach GTID ${pos} of server ${source.serverId}`, async () => {
+    const [r] = await replica.sql('SELECT MASTER_GTID_WAIT(?, 0.5) AS r', [pos]);
+    if (Number(r?.r) === 0) return { done: true as const };
+    const why = await stopped();
+    return why ? { done: false as const, why } : undefined;
+  }, { timeoutMs, intervalMs: 10 });
+  return outcome.done ? undefined : outcome.why;
+}
+
+/**
+ * An operator's way past a torn event at the end of the old writer's binlog, once that binlog
+ * has been rotated (FLUSH BINARY LOGS): the new writer's replication from it starts again at
+ * the old writer's binlog state, i.e. at the rotated file, skipping what was never acknowledged.
+ * For its own GTID domain that state may be behind its own binlog (it was still writing its
+ * heartbeat), which MariaDB accepts only with gtid_strict_mode off (measured: 10.11.19).
+ */
+async function skipPastTorn(next: NsServer, old: NsServer): Promise<void> {
+  const position = await old.variable('gtid_binlog_pos');
+  await next.exec('STOP SLAVE', 'SET GLOBAL gtid_strict_mode = 0');
+  try {
+    await next.exec(`SET GLOBAL gtid_slave_pos = '${position}'`);
+  } finally {
+    await next.exec('SET GLOBAL gtid_strict_mode = 1');
+  }
+  await next.exec('START SLAVE');
+}
+
+/**
+ * The pair once the stall is repaired and replication has run both ways: what became of the
+ * writes that were stalled on the old writer when the VIP left (call after rejoin()). The old
+ * writer's binlog is rotated first (FLUSH BINARY LOGS): what it still buffered (on a full disk,
+ * the events of commits that were ended: docs/failover.md) is then in a file, as the next
+ * write there would put it; then each node applies all the other has logged. The new writer's
+ * replication from the old one may stop at a torn event there: it is moved past it.
+ */
+export async function afterStall(topo: Topology, run: FailoverRun): Promise<AfterStall> {
+  const oldServer = topo.nodes[run.old].server;
+  const nextServer = topo.nodes[run.next].server;
+  const app = async () => (await oldServer.sql("SELECT ID, STATE FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND <> 'Sleep'", [topo.app.user])).map((r) => `${String(r.ID)} ${String(r.STATE)}`);
+  // A queued commit ends with its group: give it a moment once the repair has woken it.
+  const pending = await waitFor('no application statement left on the old writer', async () => ((await app()).length === 0 ? [] : undefined), { timeoutMs: 5_000, intervalMs: 50 }).catch(() => app());
+  await oldServer.exec('FLUSH BINARY LOGS');
+  const torn = await catchUpOrStop(nextServer, oldServer, 15_000);
+  if (torn) await skipPastTorn(nextServer, oldServer);
+  for (const [replica, source] of [[nextServer, oldServer], [oldServer, nextServer]] as const) {
+    const stopped = await catchUpOrStop(replica, source, 15_000);
+    if (stopped) throw new Error(`server ${replica.serverId}'s replication from server ${source.serverId}: ${stopped}${torn ? ` (after moving past: ${torn})` : ''}\n${topo.describe()}`);
+  }
+  const rows = async (s: typeof oldServer): Promise<Row2[]> => (await s.sql(`SELECT seq, server_id FROM ${WRITES_TABLE} ORDER BY seq`)).map((r) => ({ seq: Number(r.seq), serverId: Number(r.server_id) }));
+  const [onOld, onNext] = await Promise.all([rows(oldServer), rows(nextServer)]);
+  const oldKeys = new Set(onOld.map(key));
+  const nextKeys = new Set(onNext.map(key));
+  const failed = new Set(run.writer.errors.map((e) => e.seq));
+  const acked = new Set(run.writer.acks.map((a) => a.seq));
+  const onlyOnNext = onNext.filter((r) => !oldKeys.has(key(r)));
+  const onlyOnOld = onOld.filter((r) => !nextKeys.has(key(r)));
+  const checksum = async (s: typeof oldServer) => String((await s.sql(`CHECKSUM TABLE ${WRITES_TABLE}`))[0]?.Checksum);
+  return {
+    landedOnOld: onOld.filter((r) => r.serverId === oldServer.serverId && failed.has(r.seq)).map((r) => r.seq),
+    onlyOnNext,
+    onlyOnOld,
+    unexplained: [...onlyOnNext, ...onlyOnOld].filter((r) => r.serverId !== oldServer.serverId || !failed.has(r.seq) || acked.has(r.seq)),
+    ackedMissing: run.writer.acks.filter((a) => !nextKeys.has(key({ seq: a.seq, serverId: a.serverId }))).map((a) => a.seq),
+    pending,
+    checksums: { old: await checksum(oldServer), next: await checksum(nextServer) },
+    torn,
+  };
+}
+
+/** The node's keepalived; throws when it was not started. */
+export function keepalivedOf(topo: Topology, node: NodeName): KeepalivedProcess {
+  const k = topo.nodes[node].keepalived;
+  if (!k) throw new Error(`node ${node}: no keepalived`);
+  return k;
+}
+
+/**
+ * The writer and the standby of a daemon-variant topology once it has settled: one VIP holder,
+ * made writable by the notify handler, and the standby's daemon healthy (track file 0) with its
+ * keepalived in BACKUP. Throws with the topology's state if not.
+ */
+export async function settledPair(topo: Topology, firstMasterWithinMs: number): Promise<{ writer: NodeName; standby: NodeName }> {
+  const { node: writer } = await topo.waitForSingleHolder(firstMasterWithinMs);
+  const standby = other(writer);
+  try {
+    await waitWritable(topo, writer);
+    await waitForTrack(nodePaths(topo.nodes[standby].dir).trackFile, 0, 10_000);
+    await keepalivedOf(topo, standby).waitForState('BACKUP', topo.keepalivedStartedAt, 10_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${topo.describe()}`);
+  }
+  return { writer, standby };
 }

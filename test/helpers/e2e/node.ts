@@ -11,6 +11,7 @@ import { nodePaths, type NodeName, renderExample, type RenderOptions, writeSeedC
 import { configTest, type KeepalivedProcess } from '../keepalived/process.js';
 import { writeRecorder } from '../keepalived/recorder.js';
 import type { Credentials } from '../servers/credentials.js';
+import { HEARTBEAT_TABLE } from '../servers/heartbeat.js';
 import type { NsServer } from '../servers/ns-server.js';
 
 export interface Node {
@@ -53,25 +54,30 @@ export async function writeKeepalivedConf(n: Node, o: Omit<RenderOptions, 'node'
   if (test.code !== 0 || test.output !== '') throw new Error(`keepalived -t -f ${n.conf} in ${n.netns}: exit ${test.code}\n${test.output}`);
 }
 
-/** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
-export function startNodeDaemon(n: Node, vip: string): void {
+/**
+ * `check-mysql daemon` in the node's namespace, writing the files the daemon example reads, with
+ * the heartbeat as examples/daemon.cnf has it, and the other node (HOST:PORT over the bridge)
+ * as its `peer`.
+ */
+export function startNodeDaemon(n: Node, vip: string, peer: string): void {
   if (daemonRunning(n)) throw new Error(`node ${n.name}: the daemon still runs`);
   const p = nodePaths(n.dir);
   const args = [
-    `--defaults-file=${p.myCnf}`, '--vip', vip,
+    `--defaults-file=${p.myCnf}`, '--vip', vip, '--heartbeat-table', HEARTBEAT_TABLE,
     '--track-file', p.trackFile, '--status-file', p.statusFile, '--listen', '127.0.0.1:9797',
     // This node's notify lock, not the machine's /run/check-mysql one that both "hosts" would share.
     '--lock-file', p.notifyLock,
     '--maintenance-file', p.maintenanceFile,
+    '--peer', peer,
   ];
   n.daemon = spawnNsDaemon(n.netns, args, join(n.dir, 'daemon.log'), p.trackFile);
 }
 
-/** keepalived's state and the last lines of the node's logs, for failure messages. */
+/** keepalived's state and the last lines of the node's logs (mariadbd's too), for failure messages. */
 export function describeNode(n: Node): string[] {
   const parts = [n.keepalived ? n.keepalived.describe() : `node ${n.name}: keepalived not started`];
   const p = nodePaths(n.dir);
-  for (const [label, file] of [['check log', p.checkLog], ['notify log', p.notifyLog], ['daemon log', join(n.dir, 'daemon.log')]] as const) {
+  for (const [label, file] of [['check log', p.checkLog], ['notify log', p.notifyLog], ['daemon log', join(n.dir, 'daemon.log')], ['mariadbd error log', n.server.errorLog]] as const) {
     try {
       const text = readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
       if (text) parts.push(`node ${n.name} ${label} (last 5):\n${text}`);

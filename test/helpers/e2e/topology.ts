@@ -1,8 +1,8 @@
 // An end-to-end keepalived + MariaDB topology on this one machine, as root, in network
 // namespaces the test creates and always removes, with TEST-NET-1 addresses only:
 //
-//   cme-<pid>-a       eth0 192.0.2.11/24   mariadbd (server_id 1) + keepalived (+ daemon)
-//   cme-<pid>-b       eth0 192.0.2.12/24   mariadbd (server_id 2) + keepalived (+ daemon)
+//   cme-<pid>-a       eth0 192.0.2.11/24   mariadbd (server_id 1) + keepalived (+ daemon, peer b)
+//   cme-<pid>-b       eth0 192.0.2.12/24   mariadbd (server_id 2) + keepalived (+ daemon, peer a)
 //   cme-<pid>-client  eth0 192.0.2.50/24   the writer (clients/writer.ts)
 //   cme-<pid>-br      br0, a Linux bridge with ports va, vb, vclient: the other ends of the
 //                     veth pairs whose eth0 ends sit in the three namespaces above
@@ -10,9 +10,12 @@
 //
 // The network is netns/bridge.ts's. mariadbd listens on 0.0.0.0:13306 inside its own namespace
 // (so the host address and the VIP both reach it), in master-master GTID replication over the
-// bridge (servers/ns-pair.ts); both start read_only=ON, and making the VIP holder writable is
-// the notify handler's job (with notify: 'example'). keepalived runs the example configs from
-// examples/keepalived/ with names, addresses and paths substituted (keepalived/examples.ts).
+// bridge (servers/ns-pair.ts), with pt-heartbeat's table heartbeat.heartbeat that the checks
+// write and read (--heartbeat-table, as the examples run them); both start read_only=ON, and
+// making the VIP holder writable is the notify handler's job (with notify: 'example').
+// keepalived runs the example configs from examples/keepalived/ with names, addresses and paths
+// substituted (keepalived/examples.ts). With binlogFsMb, each mariadbd runs as mysql with its
+// binlog on a small ext4 of its own, which a failure can fill (a full disk).
 //
 // Cleanup, however the test ends: cleanup() (afterAll); the reaper's and netns/namespace.ts's
 // process exit hooks; their detached watchdogs for a SIGKILLed runner. Only processes started
@@ -27,6 +30,7 @@ import { createBridge, e2eNetnsName, IFACE, type NetnsRole } from '../netns/brid
 import { ipIn, ipv4Addresses, removeNetns } from '../netns/namespace.js';
 import { newCredentials } from '../servers/credentials.js';
 import { startNsPair, WRITES_TABLE } from '../servers/ns-pair.js';
+import { holdGlobalReadLock, type HeldReadLock } from '../servers/read-lock.js';
 import { E2E_MYSQL_PORT, type SemiSync } from '../servers/ns-server.js';
 import { makeTempDir, removeTempDir } from '../temp-dir.js';
 import { daemonRunning, describeNode, type Node, other, startNodeDaemon, writeKeepalivedConf, writeOptionFiles } from './node.js';
@@ -48,6 +52,8 @@ export interface TopologyOptions {
   advertIntS?: number;
   /** Seconds the notify command waits before it starts (example notify only): a slow Node start-up. */
   notifyDelayS?: number;
+  /** Each node's binlog on a small ext4 of this size (MB), mariadbd run as mysql: for fillBinlogDisk(). */
+  binlogFsMb?: number;
 }
 
 export interface VipSample {
@@ -71,7 +77,10 @@ export class Topology {
   private readonly writers: Writer[] = [];
   private cleaned = false;
 
-  private constructor(readonly opts: Required<Omit<TopologyOptions, 'semiSync' | 'notifyDelayS'>> & Pick<TopologyOptions, 'semiSync' | 'notifyDelayS'>) {
+  /** FLUSH TABLES WITH READ LOCK held per node (holdReadLock()). */
+  private readonly readLocks = new Map<NodeName, HeldReadLock>();
+
+  private constructor(readonly opts: Required<Omit<TopologyOptions, 'semiSync' | 'binlogFsMb' | 'notifyDelayS'>> & Pick<TopologyOptions, 'semiSync' | 'binlogFsMb' | 'notifyDelayS'>) {
     this.names = { a: e2eNetnsName('a'), b: e2eNetnsName('b'), client: e2eNetnsName('client'), br: e2eNetnsName('br') };
   }
 
@@ -100,7 +109,11 @@ export class Topology {
   private async databases(): Promise<void> {
     const { a, b } = this.names;
     const { check, notify, repl, app } = this;
-    const servers = await startNsPair({ netns: { a, b }, addresses: ADDRESSES, users: { check, notify, repl, app }, ...(this.opts.semiSync ? { semiSync: this.opts.semiSync } : {}) });
+    const { semiSync, binlogFsMb } = this.opts;
+    const servers = await startNsPair({
+      netns: { a, b }, addresses: ADDRESSES, users: { check, notify, repl, app }, heartbeat: true,
+      ...(semiSync ? { semiSync } : {}), ...(binlogFsMb !== undefined ? { binlogFsMb } : {}),
+    });
     for (const name of ['a', 'b'] as const) {
       const dir = join(this.dir, name);
       mkdirSync(join(dir, 'etc'), { recursive: true, mode: 0o700 });
@@ -128,9 +141,14 @@ export class Topology {
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
 
-  /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads. */
+  /** `check-mysql daemon` in the node's namespace, writing the files the daemon example reads; the other node is its peer. */
   startDaemon(n: Node): void {
-    startNodeDaemon(n, ADDRESSES.vip);
+    startNodeDaemon(n, ADDRESSES.vip, this.peerOf(n.name));
+  }
+
+  /** The other node as a daemon's `peer` reaches it: its address on the bridge and mariadbd's port. */
+  peerOf(node: NodeName): string {
+    return `${ADDRESSES[other(node)]}:${E2E_MYSQL_PORT}`;
   }
 
   // --- observing ------------------------------------------------------------------------------
@@ -209,6 +227,68 @@ export class Topology {
     await this.nodes[writer].server.exec(`INSERT INTO ${WRITES_TABLE} (seq, server_id) VALUES (${seq}, @@server_id)`);
   }
 
+  /**
+   * A stuck backup: FLUSH TABLES WITH READ LOCK held by a root connection on the node until
+   * releaseReadLock(). Returns epoch ms just before it.
+   */
+  async holdReadLock(node: NodeName): Promise<number> {
+    if (this.readLocks.has(node)) throw new Error(`node ${node} already holds a read lock`);
+    const t0 = Date.now();
+    this.readLocks.set(node, await holdGlobalReadLock(this.nodes[node].server));
+    return t0;
+  }
+
+  /** UNLOCK TABLES (no-op if the node holds no lock). */
+  async releaseReadLock(node: NodeName): Promise<void> {
+    const lock = this.readLocks.get(node);
+    this.readLocks.delete(node);
+    await lock?.release();
+  }
+
+  private binlogFs(node: NodeName) {
+    const fs = this.nodes[node].server.binlogFs;
+    if (!fs) throw new Error('the topology was started without binlogFsMb: no small file system to fill');
+    return fs;
+  }
+
+  /** The node's binlog file system filled to the last block. Returns epoch ms just before filling. */
+  async fillBinlogDisk(node: NodeName): Promise<number> {
+    const t0 = Date.now();
+    await this.binlogFs(node).fill();
+    return t0;
+  }
+
+  /**
+   * Space freed on the node's binlog file system, and its replication from the other node
+   * going again, as an operator would; returns what that took. Its SQL thread, when a commit of
+   * the other node's events (log_slave_updates) waits for space behind the stalled ones, only
+   * retries 60 s after its last try (mysys): STOP SLAVE wakes it and the write goes through.
+   * When that commit was in the binlog group whose leader the notify handler's KILL QUERY ended,
+   * it failed with the group (1026, Errcode 28), yet its GTID stays in the binlog state, so the SQL
+   * thread's retry is refused under gtid_strict_mode (1950): it is applied with strict mode off
+   * until the SQL thread has caught up with what it had received.
+   */
+  async freeBinlogDisk(node: NodeName): Promise<string> {
+    await this.binlogFs(node).free();
+    const server = this.nodes[node].server;
+    if (!server.running) return 'space freed';
+    await server.exec('STOP SLAVE');
+    const [status] = await server.slaveStatus();
+    const errno = Number(status?.Last_SQL_Errno ?? 0);
+    if (errno === 0) {
+      await server.exec('START SLAVE');
+      return 'space freed, replication restarted';
+    }
+    await server.exec('SET GLOBAL gtid_strict_mode = 0', 'START SLAVE');
+    try {
+      const [caught] = await server.sql('SELECT MASTER_GTID_WAIT(?, 10) AS r', [String(status?.Gtid_IO_Pos ?? '')]);
+      if (Number(caught?.r) !== 0) throw new Error(`node ${node}: the SQL thread did not catch up with ${String(status?.Gtid_IO_Pos)} in 10 s\n${this.describe()}`);
+    } finally {
+      await server.exec('SET GLOBAL gtid_strict_mode = 1');
+    }
+    return `space freed; the SQL thread had stopped with error ${errno} ("${String(status?.Last_SQL_Error).slice(0, 80)}"): restarted with gtid_strict_mode off until caught up`;
+  }
+
   /** A signal to the node's mariadbd (SIGSTOP: a hung server); returns epoch ms just before it. */
   signalMysqld(node: NodeName, signal: NodeJS.Signals): number {
     const t0 = Date.now();
@@ -234,9 +314,10 @@ export class Topology {
     return w;
   }
 
-  /** Sequence numbers present on `node`, after it has applied its relay log. */
-  async rowsOn(node: NodeName): Promise<number[]> {
-    const rows = await this.nodes[node].server.sql(`SELECT seq FROM ${WRITES_TABLE} ORDER BY seq`);
+  /** Sequence numbers present on `node` (those taken by `serverId`, if given). */
+  async rowsOn(node: NodeName, serverId?: number): Promise<number[]> {
+    const where = serverId === undefined ? '' : ` WHERE server_id = ${Number(serverId)}`;
+    const rows = await this.nodes[node].server.sql(`SELECT seq FROM ${WRITES_TABLE}${where} ORDER BY seq`);
     return rows.map((r) => Number(r.seq));
   }
 
@@ -267,6 +348,7 @@ export class Topology {
       }
     };
     for (const w of this.writers) await step(() => w.kill());
+    for (const node of [...this.readLocks.keys()]) await step(() => this.releaseReadLock(node));
     for (const n of Object.values(this.nodes)) {
       await step(() => {
         if (daemonRunning(n) && n.daemon?.pid !== undefined) process.kill(n.daemon.pid, 'SIGKILL');

@@ -1,8 +1,10 @@
 // The end-to-end topology's two servers (ns-server.ts), one in each node's namespace, in
 // master-master GTID replication over the bridge, both read_only=ON (making the VIP holder
-// writable is the notify handler's job), with the topology's users and its writes table.
+// writable is the notify handler's job), with the topology's users and its writes table, and
+// optionally pt-heartbeat's table with the check user's grants on it.
 import { waitFor } from '../wait.js';
 import type { Credentials } from './credentials.js';
+import { createHeartbeatTableOn } from './heartbeat.js';
 import { NsServer, type SemiSync } from './ns-server.js';
 import { startTwo } from './pair.js';
 import { replicateFrom, threadsRunning } from './replication.js';
@@ -12,7 +14,7 @@ export const SCHEMA = 'e2e';
 export const WRITES_TABLE = `${SCHEMA}.writes`;
 
 export interface NsPairUsers {
-  /** The one-shot check and the daemon (SLAVE MONITOR, over the socket). */
+  /** The one-shot check and the daemon (SLAVE MONITOR, over the socket; a login only from the other node, its daemon's `peer`). */
   check: Credentials;
   /** check-mysql notify (READ_ONLY ADMIN, CONNECTION ADMIN, ...). */
   notify: Credentials;
@@ -26,6 +28,10 @@ export interface NsPairOptions {
   addresses: { a: string; b: string };
   users: NsPairUsers;
   semiSync?: SemiSync;
+  /** pt-heartbeat's table (servers/heartbeat.ts), created on a, and the check user's grants on it. */
+  heartbeat?: boolean;
+  /** Each server's binlog on a small file system of this size (MB), run as mysql (ns-server.ts). */
+  binlogFsMb?: number;
 }
 
 /** Users exist on both nodes, outside the binlogs (sql_log_bin=0). */
@@ -37,6 +43,8 @@ async function createUsers(s: NsServer, u: NsPairUsers): Promise<void> {
     `GRANT REPLICATION SLAVE ON *.* TO '${u.repl.user}'@'${net}'`,
     `CREATE USER '${u.check.user}'@'localhost' IDENTIFIED BY '${u.check.password}'`,
     `GRANT SLAVE MONITOR ON *.* TO '${u.check.user}'@'localhost'`,
+    // The other node's daemon reads this one as its `peer` over the bridge: a login, no grant.
+    `CREATE USER '${u.check.user}'@'${net}' IDENTIFIED BY '${u.check.password}'`,
     // The notify handler's grants, as in test/integration/notify.test.ts (MariaDB 10.11).
     `CREATE USER '${u.notify.user}'@'localhost' IDENTIFIED BY '${u.notify.password}'`,
     `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${u.notify.user}'@'localhost'`,
@@ -53,6 +61,7 @@ export async function startNsPair(o: NsPairOptions): Promise<{ a: NsServer; b: N
   const start = (name: 'a' | 'b', serverId: number) =>
     NsServer.start({
       netns: o.netns[name], serverId, address: o.addresses[name], ...(semiSync ? { semiSync } : {}),
+      ...(o.binlogFsMb !== undefined ? { binlogFsMb: o.binlogFsMb } : {}),
       extraArgs: ['--read-only', '--auto-increment-increment=2', `--auto-increment-offset=${serverId}`],
     });
   const [a, b] = await startTwo([start('a', 1), start('b', 2)], async (a, b) => {
@@ -65,6 +74,7 @@ export async function startNsPair(o: NsPairOptions): Promise<{ a: NsServer; b: N
     );
     await waitFor('replication threads running on both nodes', async () => (await threadsRunning(a)) && (await threadsRunning(b)), { timeoutMs: 20_000 });
     await waitFor(`${WRITES_TABLE} on node b`, async () => (await b.sql(`SHOW TABLES FROM ${SCHEMA}`)).length === 1, { timeoutMs: 10_000 });
+    if (o.heartbeat) await createHeartbeatTableOn(a, b, [`'${o.users.check.user}'@'localhost'`]);
   });
   return { a, b };
 }

@@ -1,10 +1,13 @@
 // mariadbd inside a network namespace of the end-to-end topology (`ip netns exec NS mariadbd`):
 // the same process as server.ts's Server (mariadbd.ts), but bound to 0.0.0.0 *inside the
 // namespace* (private to it: the host address and the VIP both reach it) on E2E_MYSQL_PORT,
-// reporting its namespace address to its replicas, optionally with semi-sync replication.
-// The test process talks to it as root over the Unix socket in its temp dir, which works
-// across network namespaces.
+// reporting its namespace address to its replicas, optionally with semi-sync replication, and
+// optionally with its binlog on a small file system of its own, run as the mysql user (for a
+// full disk: disk-server.ts). The test process talks to it as root over the Unix socket in its
+// temp dir, which works across network namespaces.
+import type { SmallFs } from '../disk/small-fs.js';
 import { inNetns } from '../netns/namespace.js';
+import { type OnSmallFs, placeOnSmallFs, withSmallFs } from './disk-server.js';
 import { MariadbdProcess } from './mariadbd.js';
 
 /**
@@ -32,6 +35,8 @@ export interface NsServerOptions {
   address: string;
   /** MariaDB 10.11's built-in semi-synchronous replication, master and slave side. */
   semiSync?: SemiSync;
+  /** The binlog on a small ext4 of this size (MB), mariadbd run as mysql: fill() it for a full disk. */
+  binlogFsMb?: number;
   extraArgs?: string[];
 }
 
@@ -43,17 +48,28 @@ const semiSyncArgs = (s: SemiSync): string[] => [
 export class NsServer extends MariadbdProcess {
   readonly netns: string;
 
-  private constructor(dir: string, o: NsServerOptions) {
+  private constructor(dir: string, o: NsServerOptions, readonly binlogFs?: SmallFs, placed?: OnSmallFs) {
     super(dir, {
       serverId: o.serverId, port: E2E_MYSQL_PORT, bindAddress: '0.0.0.0', host: o.address,
-      harnessArgs: [`--report-host=${o.address}`, ...(o.semiSync ? semiSyncArgs(o.semiSync) : [])],
+      harnessArgs: [`--report-host=${o.address}`, ...(o.semiSync ? semiSyncArgs(o.semiSync) : []), ...(placed?.extraArgs ?? [])],
+      ...(placed ? { user: placed.user } : {}),
       ...(o.extraArgs ? { extraArgs: o.extraArgs } : {}),
     });
     this.netns = o.netns;
   }
 
   static start(o: NsServerOptions): Promise<NsServer> {
-    return MariadbdProcess.boot((dir) => new NsServer(dir, o));
+    if (o.binlogFsMb === undefined) return MariadbdProcess.boot((dir) => new NsServer(dir, o));
+    return withSmallFs({ on: 'binlog', sizeMb: o.binlogFsMb }, (fs) => MariadbdProcess.boot(async (dir) => new NsServer(dir, o, fs, await placeOnSmallFs(dir, fs, 'binlog'))));
+  }
+
+  /** Stops mariadbd (SIGKILL), removes its dir, then the binlog's file system if it has one. */
+  override async cleanup(): Promise<void> {
+    try {
+      await super.cleanup();
+    } finally {
+      await this.binlogFs?.remove();
+    }
   }
 
   protected get where(): string {
