@@ -110,12 +110,18 @@ vrrp_instance VI_1 {
     writeFileSync(file, shipped.replace('script_user keepalived_script', `script_user ${ABSENT_USER}`).replace('interface eth0', `interface ${IFACE}`).replace('dev eth0', `dev ${IFACE}`));
     const findings = await lintJson(file);
     const ids = (id: string) => brief(findings.filter((f) => f.id === id));
+    // keepalived names the line that ends the vrrp_script block and the track_script line that uses it.
+    const lines = shipped.split('\n');
+    const scriptStart = lines.findIndex((l) => /^vrrp_script chk_mysql\b/.test(l));
+    const scriptEnd = lines.findIndex((l, i) => i > scriptStart && l === '}') + 1;
+    const trackStart = lines.findIndex((l) => /^\s*track_script\b/.test(l));
+    const trackUse = lines.findIndex((l, i) => i > trackStart && l.trim() === 'chk_mysql') + 1;
     expect(ids('script-user-missing')).toEqual([expect.stringMatching(new RegExp(`^8 script-user-missing: script_user names user ${ABSENT_USER}, which does not exist on this host: keepalived removes every vrrp_script`))]);
     expect(ids('keepalived-config-test')).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^0 keepalived-config-test: keepalived -t -f .* exits [1-9]\d*: keepalived's own check of this file fails on this host/),
-        '21 keepalived-config-test: keepalived -t says: Unable to set default user for vrrp script chk_mysql - removing',
-        '42 keepalived-config-test: keepalived -t says: (VI_1) track script chk_mysql not found, ignoring...',
+        `${scriptEnd} keepalived-config-test: keepalived -t says: Unable to set default user for vrrp script chk_mysql - removing`,
+        `${trackUse} keepalived-config-test: keepalived -t says: (VI_1) track script chk_mysql not found, ignoring...`,
       ]),
     );
     expect(findings.filter((f) => f.id === 'keepalived-config-test').every((f) => f.file === file)).toBe(true);
