@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../executables.js';
-import { trackPid, untrackPid } from '../reaper.js';
+import { trackPid } from '../reaper.js';
+import { ToolProcess } from './tool-process.js';
 
 export const haproxyMissing = (): string | undefined => (findExecutable('haproxy') ? undefined : 'haproxy is not installed (apt-get install haproxy)');
 
@@ -21,17 +21,9 @@ export interface ServerState {
   readonly checkCode: string;
 }
 
-export class HaproxyProcess {
-  private output = '';
-  private exited = false;
-
-  private constructor(private readonly child: ChildProcess, private readonly socket: string) {
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    child.once('exit', () => {
-      this.exited = true;
-      if (child.pid !== undefined) untrackPid(child.pid);
-    });
+export class HaproxyProcess extends ToolProcess {
+  private constructor(child: ChildProcess, private readonly socket: string) {
+    super(child, 'haproxy', 100);
   }
 
   /** `body` is the config after `global` (which sets the stats socket); `dir` is the reaper's marker. */
@@ -67,24 +59,5 @@ export class HaproxyProcess {
     return rows
       .filter((r) => r[col('svname')] !== 'BACKEND' && r[col('svname')] !== 'FRONTEND')
       .map((r) => ({ backend: r[col('pxname')]!, server: r[col('svname')]!, status: r[col('status')]!, checkStatus: r[col('check_status')]!, checkCode: r[col('check_code')]! }));
-  }
-
-  async waitUntil(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await done()) return;
-      if (this.exited) throw new Error(`haproxy exited while waiting for ${what}\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.output.slice(-4000)}`);
-      await sleep(100);
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => !this.exited && this.child.kill('SIGKILL'), 10_000);
-    await gone;
-    clearTimeout(timer);
   }
 }

@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { findExecutable } from '../executables.js';
 import { freePort } from '../ports.js';
-import { trackPid, untrackPid } from '../reaper.js';
+import { trackPid } from '../reaper.js';
+import { ToolProcess } from './tool-process.js';
 
 export const prometheusMissing = (): string | undefined => (findExecutable('prometheus') ? undefined : 'prometheus is not installed (apt-get install prometheus)');
 
@@ -34,17 +34,9 @@ const jobLines = (target: ScrapeTarget): string[] => [
   `      - targets: ['${target.address}']`,
 ];
 
-export class PrometheusServer {
-  private output = '';
-  private exited = false;
-
-  private constructor(private readonly child: ChildProcess, readonly url: string, readonly dir: string) {
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (this.output = (this.output + d).slice(-20_000)));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (this.output = (this.output + d).slice(-20_000)));
-    child.once('exit', () => {
-      this.exited = true;
-      if (child.pid !== undefined) untrackPid(child.pid);
-    });
+export class PrometheusServer extends ToolProcess {
+  private constructor(child: ChildProcess, readonly url: string, readonly dir: string) {
+    super(child, 'prometheus', 200);
   }
 
   /** `dir` is the test's temp dir (the reaper's marker: it is on Prometheus's command line). */
@@ -83,24 +75,5 @@ export class PrometheusServer {
     const res = await fetch(`${this.url}/api/v1/targets`);
     const body = (await res.json()) as { data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] } };
     return body.data.activeTargets.map((t) => ({ job: t.labels.job, health: t.health, lastError: t.lastError }));
-  }
-
-  async waitUntil(what: string, done: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await done()) return;
-      if (this.exited) throw new Error(`prometheus exited while waiting for ${what}\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.output.slice(-4000)}`);
-      await sleep(200);
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => !this.exited && this.child.kill('SIGKILL'), 10_000);
-    await gone;
-    clearTimeout(timer);
   }
 }
