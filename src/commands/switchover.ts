@@ -1,8 +1,8 @@
-import { isIP } from 'node:net';
 import type { ParsedArgv } from '../cli/parse-argv.js';
 import { buildCheckConfig } from '../config/config.js';
+import { peerAddress } from '../config/peer-address.js';
 import { DEFAULTS } from '../config/defaults.js';
-import { address, asFlag, integer, invalidValue, seconds } from '../config/values.js';
+import { address, asFlag, seconds } from '../config/values.js';
 import { logEvent, type EventLevel } from '../log/event-log.js';
 import { reportLines, runSwitchover, type SwitchoverDeps, type SwitchoverOutcome, type SwitchoverSpec } from '../switchover/run-switchover.js';
 import type { MaintenanceFs } from '../types/maintenance-fs.js';
@@ -17,14 +17,10 @@ export interface SwitchoverCommandDeps extends CheckCommandDeps, Omit<Switchover
   readonly hostName: string;
 }
 
-/** `--peer HOST[:PORT]`, `[IPv6]:PORT` or a bare IPv6 address. */
+/** `--peer HOST[:PORT]`, `[IPv6]:PORT` or a bare IPv6 address: the daemon's `peer` rule; the port stays text for the option map. */
 export function parsePeer(value: string): { host: string; port?: string } {
-  const v = value.trim();
-  if (isIP(v) === 6) return { host: v };
-  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(v) ?? /^([^\s:[\]]+)(?::(\d+))?$/.exec(v);
-  if (!m || (m[0].startsWith('[') && isIP(m[1]!) !== 6)) throw invalidValue('peer', value, 'HOST[:PORT] or [IPv6]:PORT', asFlag);
-  if (m[2] !== undefined) integer('port', m[2], 1, 65535, () => '--peer port');
-  return { host: m[1]!, ...(m[2] !== undefined && { port: m[2] }) };
+  const { host, port } = peerAddress('peer', value, asFlag, () => '--peer port');
+  return port === undefined ? { host } : { host, port: String(port) };
 }
 
 const required = (args: ParsedArgv, name: string): string => {
