@@ -77,10 +77,12 @@ export function startNodeDaemon(n: Node, vip: string, peer: string): void {
 export function describeNode(n: Node): string[] {
   const parts = [n.keepalived ? n.keepalived.describe() : `node ${n.name}: keepalived not started`];
   const p = nodePaths(n.dir);
-  for (const [label, file] of [['check log', p.checkLog], ['notify log', p.notifyLog], ['daemon log', join(n.dir, 'daemon.log')], ['mariadbd error log', n.server.errorLog]] as const) {
+  // mariadbd's start-up errors (a replica that failed to initialise) come several lines before
+  // its last ones.
+  for (const [label, file, lines] of [['check log', p.checkLog, 5], ['notify log', p.notifyLog, 5], ['daemon log', join(n.dir, 'daemon.log'), 5], ['mariadbd error log', n.server.errorLog, 15]] as const) {
     try {
-      const text = readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
-      if (text) parts.push(`node ${n.name} ${label} (last 5):\n${text}`);
+      const text = readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+      if (text) parts.push(`node ${n.name} ${label} (last ${lines}):\n${text}`);
     } catch {
       /* none */
     }
