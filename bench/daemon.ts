@@ -14,6 +14,8 @@
  *                        before pt-heartbeat's and the exporter's (8)
  *   BENCH_MANY_TARGETS   the "many" case's target count, spread over the pair (100)
  *   BENCH_BUILDS         label=path/to/bin/check-mysql,... to compare builds (this one)
+ *   BENCH_NODE_FLAGS     label=--flag --flag;label=... : a build's node flags instead of the
+ *                        systemd unit's (to compare V8 settings, list the same path twice)
  *   BENCH_CASES          ids to run (all): writer, writer-hb, standby, standby-hb, many,
  *                        many-hb, pt-heartbeat, exporter, exporter-hb, oneshot, latency
  */
@@ -43,10 +45,14 @@ const PEER_WARMUP_S = Number(env.BENCH_PEER_WARMUP_SECONDS ?? 8);
 const MANY = Number(env.BENCH_MANY_TARGETS ?? 100);
 const ALL_CASES = 'writer,writer-hb,standby,standby-hb,many,many-hb,pt-heartbeat,exporter,exporter-hb,oneshot,latency';
 const CASES = new Set(list(env.BENCH_CASES, ALL_CASES));
+const NODE_FLAGS = new Map(
+  (env.BENCH_NODE_FLAGS ?? '').split(';').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim().split(/\s+/).filter(Boolean)] as const),
+);
 const BUILDS = list(env.BENCH_BUILDS, `this build=${CLI}`).map((b) => {
   const [label, path] = b.includes('=') ? [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)] : [b, b];
   if (!existsSync(path!)) throw new Error(`BENCH_BUILDS: ${path} does not exist`);
-  return { label: label!, cli: path! };
+  const flags = NODE_FLAGS.get(label!);
+  return { label: label!, cli: path!, ...(flags && { nodeFlags: flags }) };
 });
 const ONESHOT_RUNS = 10; // per command and round
 const NAGIOS = '/usr/lib/nagios/plugins/check_mysql';
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
         const servers = c.on === 'writer' ? [writer] : c.on === 'standby' ? [standby] : [writer, standby];
         // allSettled: every daemon is stopped before the next case, or before the files go.
         const settled = await Promise.allSettled(
-          BUILDS.map((b) => runDaemon({ cli: b.cli, targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: tableOf(c) }), ...windows })),
+          BUILDS.map((b) => runDaemon({ cli: b.cli, ...(b.nodeFlags && { nodeFlags: b.nodeFlags }), targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: tableOf(c) }), ...windows })),
         );
         settled.forEach((r, i) => {
           if (r.status === 'rejected') throw r.reason;
@@ -180,7 +186,7 @@ async function main(): Promise<void> {
 function printTables(figures: Figures, version: string, dir: string, round: number): void {
   console.log(`\n## after round ${round} of ${ROUNDS}`);
   console.log(`\ndaemon: CPU (user+sys, all threads) per check, interval 1 s, TCP on loopback to a replicated MariaDB ${version} pair, files on ${fsType(dir)} (${dir.replace(/[^/]*$/, '')})`);
-  console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ')} (the systemd unit's flags); median of ${round} round(s) × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window${BUILDS.length > 1 ? '; the builds ran each case at the same time' : ''}`);
+  console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ') || 'with no V8 flags'} (as the systemd unit runs it); median of ${round} round(s) × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window${BUILDS.length > 1 ? '; the builds ran each case at the same time' : ''}`);
   console.log(`| build | targets on | targets | CPU ms per check | windows (min–max) | % of one core | RSS MiB |${BUILDS.length > 1 ? ` × ${BUILDS[0]!.label} |` : ''}`);
   console.log(`|---|---|---:|---:|---|---:|---:|${BUILDS.length > 1 ? '---:|' : ''}`);
   for (const c of DAEMON_CASES) {

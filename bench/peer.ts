@@ -49,7 +49,7 @@ function config(dir: string, target: Server, peer: Server | undefined, listen: n
 
 /** CPU ms per check over one sample, after a warm-up. */
 async function sample(file: string, listen: number): Promise<number> {
-  const d: ChildProcess = spawn(process.execPath, ['--optimize-for-size', '--max-semi-space-size=2', join(ROOT, 'bin', 'check-mysql'), 'daemon', '--config', file], { stdio: 'ignore' });
+  const d: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'check-mysql'), 'daemon', '--config', file], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 200 && !(await answers(listen)); i++) await sleep(50);
     await sleep(5_000);

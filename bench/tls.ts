@@ -39,7 +39,7 @@ async function daemonCpuMsPerCheck(dir: string, target: string[]): Promise<numbe
   const sections = Array.from({ length: TARGETS }, (_, i) => [`[target t${i}]`, ...target].join('\n'));
   const file = join(dir, `daemon-${port}.cnf`);
   writeFileSync(file, `[daemon]\nlisten = 127.0.0.1:${port}\ninterval = 1\n\n${sections.join('\n\n')}\n`, { mode: 0o600 });
-  const d: ChildProcess = spawn(process.execPath, ['--optimize-for-size', '--max-semi-space-size=2', BIN, 'daemon', '--config', file], { stdio: 'ignore' });
+  const d: ChildProcess = spawn(process.execPath, [BIN, 'daemon', '--config', file], { stdio: 'ignore' });
   try {
     await sleep(5_000);
     const cpu0 = cpuSeconds(d.pid!);

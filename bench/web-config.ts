@@ -61,7 +61,7 @@ function client(base: string, opts: { ca?: Buffer; auth?: string; keepAlive: boo
 }
 
 async function startDaemon(config: string): Promise<ChildProcess> {
-  const d = spawn(process.execPath, ['--optimize-for-size', '--max-semi-space-size=2', BIN, 'daemon', '--config', config], { stdio: 'ignore' });
+  const d = spawn(process.execPath, [BIN, 'daemon', '--config', config], { stdio: 'ignore' });
   await sleep(3_000);
   return d;
 }

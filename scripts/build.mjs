@@ -17,7 +17,7 @@ const common = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  minify: true,
+  minify: process.env.BUILD_NO_MINIFY !== "1",
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [stubAwsProfiles, lazyModules, iconvShim, skipCardinal, mysql2ConnectionOnly],

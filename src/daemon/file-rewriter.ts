@@ -38,15 +38,21 @@ interface Spare extends FileIdentity {
 export class FileRewriter {
   private readonly kept = new Map<string, Kept>();
   private readonly spareNames = new Map<string, readonly [string, string]>();
+  private readonly seen = new Map<string, Seen>();
+
+  /** `now`: the wall clock, the one file times are stamped with. */
+  constructor(private readonly now: () => number = Date.now) {}
 
   /**
    * unlessSame: leave the file alone when the regular file at the path already holds exactly
    * `content` (read back, not assumed: keepalived's `init_file ... overwrite` rewrites a track
    * file when it restarts). Saves a track file's rewrite, and keepalived its inotify wake-up,
-   * on every check whose verdict did not change.
+   * on every check whose verdict did not change; a file whose stat has not changed since it was
+   * last read holding `content` is not read again.
    */
   write(path: string, content: string, unlessSame = false): void {
-    if (unlessSame && holds(path, content)) return;
+    if (unlessSame && holds(path, content, this.seen, this.now)) return;
+    this.seen.delete(path);
     const kept = this.kept.get(path);
     this.kept.delete(path);
     if (!kept) {
@@ -84,6 +90,7 @@ export class FileRewriter {
       if (spare) unlinkQuietly(spare.name);
       this.kept.delete(path);
       this.spareNames.delete(path);
+      this.seen.delete(path);
     }
   }
 
@@ -99,16 +106,43 @@ export class FileRewriter {
   }
 }
 
-/** Whether the regular file at `path` holds exactly `content` (at most COMPARE_MAX_BYTES): never opens anything else. */
-function holds(path: string, content: string): boolean {
+/** What a compare found: the file's stat when it held `content`, to skip reading it while the stat stays the same. */
+interface Seen {
+  readonly content: string;
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/**
+ * A file whose last change (ctime) is older than this when it was read can be trusted unchanged
+ * while its stat is: any later write gives it a later ctime. A younger one is read again next
+ * time, because the kernel stamps ctime from a coarse clock (a tick, 1-4 ms), so a second write
+ * within the same tick would carry the same stamp.
+ */
+const SETTLED_MS = 50;
+
+/**
+ * Whether the regular file at `path` holds exactly `content` (at most COMPARE_MAX_BYTES): never
+ * opens anything else. Read back unless its stat (inode, size, mtime, ctime) is the one it had
+ * when last read holding `content` (`seen`): one lstat per check instead of four calls.
+ */
+function holds(path: string, content: string, seen: Map<string, Seen>, now: () => number): boolean {
   const want = Buffer.byteLength(content);
   if (want > COMPARE_MAX_BYTES) return false;
+  let st: ReturnType<typeof lstatSync>;
   try {
     // lstat first: a FIFO or a device planted at the name is never opened.
-    if (!lstatSync(path).isFile()) return false;
+    st = lstatSync(path);
+    if (!st?.isFile()) return false;
   } catch {
     return false;
   }
+  const was = seen.get(path);
+  if (was && was.content === content && was.dev === st.dev && was.ino === st.ino && was.size === st.size && was.mtimeMs === st.mtimeMs && was.ctimeMs === st.ctimeMs) return true;
+  seen.delete(path);
   let fd: number;
   try {
     fd = openSync(path, OPEN_TO_COMPARE);
@@ -118,7 +152,10 @@ function holds(path: string, content: string): boolean {
   try {
     // One byte more than wanted: a longer file is not the same.
     const n = readSync(fd, compared, 0, want + 1, 0);
-    return n === want && compared.toString('utf8', 0, n) === content;
+    const same = n === want && compared.toString('utf8', 0, n) === content;
+    // The stat taken before reading: a write after it changes ctime (it was settled), so it is never mistaken for this one.
+    if (same && now() - st.ctimeMs > SETTLED_MS) seen.set(path, { content, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+    return same;
   } catch {
     return false;
   } finally {

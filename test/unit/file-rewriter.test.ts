@@ -131,6 +131,20 @@ describe('FileRewriter', () => {
       expect(read(file)).toBe('0\n');
     });
 
+    it('a file read as settled is trusted by its stat alone, and any later write, even within a clock tick, is still seen', () => {
+      const { file } = fresh();
+      // The clock says the file's last change was long ago: its compare is remembered.
+      const rw = new FileRewriter(() => statSync(file).ctimeMs + 1_000);
+      rw.write(file, '0\n', true);
+      rw.write(file, '0\n', true);
+      rw.write(file, '0\n', true);
+      // Rewritten in place with the same size and inode, as keepalived's init_file overwrite does:
+      // only the stat's times tell, and a stale memory of inode and size would miss it.
+      writeFileSync(file, '1\n');
+      rw.write(file, '0\n', true);
+      expect(read(file)).toBe('0\n');
+    });
+
     it('rewrites a file that starts with the content but is longer', () => {
       const { file, rw } = fresh();
       writeFileSync(file, '0\n1\n');
