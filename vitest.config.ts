@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
  * Files that may share the machine with another test file: no timing assertion a busy CPU could
  * break. The 60 s of faults-full-disk are mostly MariaDB sleeping before it retries a write on a
  * full disk, so the rest of this group runs meanwhile. Everything else measures detection and
- * failover times and runs alone, after this group (sequence.groupOrder).
+ * failover times and runs alone, after this group (sequence.groupOrder). Vitest 3.2 sizes one
+ * pool for a whole run, so scripts/run-tests.mjs runs each group with its own --maxWorkers.
  */
 const SHARES_THE_MACHINE = [
   'test/unit/**/*.test.ts',
@@ -31,8 +32,8 @@ export default defineConfig({
       outputFile: { json: process.env.VITEST_JSON_REPORT },
     }),
     projects: [
-      { test: { ...common, name: 'shared', include: SHARES_THE_MACHINE, maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { test: { ...common, name: 'alone', include: ['test/**/*.test.ts'], exclude: SHARES_THE_MACHINE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { test: { ...common, name: 'shared', include: SHARES_THE_MACHINE, sequence: { groupOrder: 0 } } },
+      { test: { ...common, name: 'alone', include: ['test/**/*.test.ts'], exclude: SHARES_THE_MACHINE, sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -1,0 +1,63 @@
+/**
+ * npm run bench:floor: what the driver alone costs for the daemon's statements (the floor any
+ * Node daemon built on mysql2 pays), beside the daemon itself, in one run, on the realistic
+ * target of `npm run bench` (a replicated pair over TCP, 100 targets half on each node, the
+ * writer's heartbeat written and the standby's read). FLOOR_SECONDS (30), FLOOR_WARMUP_SECONDS (45).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { heartbeatRead, heartbeatWriteStatements } from '../src/dialect/heartbeat.js';
+import { heartbeatTable } from '../src/config/heartbeat-table.js';
+import { SERVER_VARIABLES_SQL } from '../src/dialect/server-info.js';
+import { startPair, waitForReplication } from '../test/helpers/servers/pair.js';
+import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
+import { CLI, runDaemon } from './lib/daemon-row.js';
+
+const SECONDS = Number(process.env.FLOOR_SECONDS ?? 30);
+const WARMUP = Number(process.env.FLOOR_WARMUP_SECONDS ?? 45);
+const TARGETS = 100;
+
+function floor(targets: unknown[]): Promise<{ checks: number; msPerCheck: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'floor-child.cjs'), JSON.stringify({ targets, seconds: SECONDS, warmup: WARMUP })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { checks: number; msPerCheck: number }) : reject(new Error(`floor child: ${err.slice(0, 300)}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = await makeTempDir();
+  const pair = await startPair();
+  try {
+    const table = heartbeatTable('heartbeat-table', 'heartbeat.hb', { flag: () => '--heartbeat-table' } as never);
+    await pair.a.exec('CREATE DATABASE IF NOT EXISTS heartbeat', 'CREATE TABLE IF NOT EXISTS heartbeat.hb (ts varchar(26) NOT NULL, server_id int unsigned NOT NULL PRIMARY KEY) ENGINE=InnoDB');
+    await waitForReplication(pair);
+    for (const s of [pair.a, pair.b]) await s.exec('SET SESSION sql_log_bin=0', `GRANT SELECT, INSERT, UPDATE, DELETE ON heartbeat.hb TO '${pair.check.user}'@'127.0.0.1'`);
+    const { check } = pair;
+    const writer = { port: pair.a.port, user: check.user, password: check.password, reads: `${SERVER_VARIABLES_SQL}; SHOW ALL SLAVES STATUS`, write: heartbeatWriteStatements('mariadb', table, pair.a.serverId, 600).first.join('; ') };
+    const standby = { port: pair.b.port, user: check.user, password: check.password, reads: `${SERVER_VARIABLES_SQL}; SHOW ALL SLAVES STATUS; ${heartbeatRead(table, [pair.a.serverId])}` };
+    const endpoint = (port: number) => ({ port, user: check.user, password: check.password });
+    const [driver, daemon] = await Promise.all([
+      floor(Array.from({ length: TARGETS }, (_, i) => (i % 2 === 0 ? writer : standby))),
+      runDaemon({ cli: CLI, targets: TARGETS, servers: [endpoint(pair.a.port), endpoint(pair.b.port)], filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, heartbeatTable: () => 'heartbeat.hb', warmupMs: WARMUP * 1000, windows: 3, windowMs: (SECONDS * 1000) / 3 }),
+    ]);
+    const perCheck = daemon.windows.map((w) => w.msPerUnit).sort((a, b) => a - b)[1]!;
+    console.log(`${TARGETS} targets, half on each node of a replicated pair over TCP, heartbeat on, both at the same time:`);
+    console.log('| what | CPU ms per check |\n|---|---:|');
+    console.log(`| mysql2 alone, the same statements (the floor) | ${driver.msPerCheck.toFixed(3)} |`);
+    console.log(`| check-mysql daemon | ${perCheck.toFixed(3)} |`);
+    console.log(`| daemon ÷ floor | ${(perCheck / driver.msPerCheck).toFixed(2)} |`);
+  } finally {
+    await pair.cleanup();
+    await removeTempDir(dir);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench:floor: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
