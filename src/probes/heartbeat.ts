@@ -11,8 +11,8 @@ export function sourceIds(channels: readonly ReplicationChannel[], wanted: reado
 }
 
 /**
- * On a standby with --heartbeat-table: the heartbeat rows of its sources, aged by the server.
- * Only those rows, so the answer stays within a row per channel whatever else the table holds.
+ * On a standby with --heartbeat-table: the heartbeat rows of its sources and its own, aged by the
+ * server. Only those rows, so the answer stays within a row per channel whatever else the table holds.
  * Read-only, so the daemon batches it with the other reads.
  */
 export const heartbeat = {
@@ -21,7 +21,10 @@ export const heartbeat = {
   plan: ({ server, replication, vip }, policy) => {
     if (!policy.heartbeat || !server || !replication || roleOf(server, vip, policy) !== 'standby') return undefined;
     const ids = sourceIds(replication, policy.channels);
-    return ids.length > 0 ? { statements: [heartbeatRead(policy.heartbeat.table, ids)] } : undefined;
+    if (ids.length === 0) return undefined;
+    // Its own row too: a node that was the writer after its source last was (readBeats) is not behind it.
+    const own = server.serverId !== null && server.serverId > 0 && !ids.includes(server.serverId) ? [server.serverId] : [];
+    return { statements: [heartbeatRead(policy.heartbeat.table, [...ids, ...own].sort((a, b) => a - b))] };
   },
   parse: ([rows]) => parseHeartbeatRows(rows!),
 } satisfies Probe<'heartbeat'>;

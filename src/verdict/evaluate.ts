@@ -82,7 +82,7 @@ function judge(facts: Facts, policy: Policy): Verdict {
   reasons.push(...write.reasons);
   if (write.check) checks.push(write.check);
 
-  const beats = role === 'standby' ? readBeats(facts.heartbeat, policy) : NO_BEATS;
+  const beats = role === 'standby' ? readBeats(facts.heartbeat, policy, info.serverId) : NO_BEATS;
   const repl = judgeReplication(facts.replication, policy, role, beats);
   (role === 'standby' ? reasons : warnings).push(...repl.problems, ...beats.problems);
   warnings.push(...repl.notes, ...beats.notes);

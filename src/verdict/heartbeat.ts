@@ -68,8 +68,18 @@ export interface Beats {
 
 export const NO_BEATS: Beats = { of: () => undefined, problems: [], notes: [] };
 
-/** A standby's heartbeat rows, by channel. Without --heartbeat-table, nothing. */
-export function readBeats(result: Facts['heartbeat'], policy: Policy): Beats {
+/**
+ * A standby's heartbeat rows, by channel. Without --heartbeat-table, nothing.
+ *
+ * A source's row only ages while that source is the writer: one that has not written since this
+ * node last wrote its own row (this node was the writer after it, and the source is a standby
+ * now, or a FAULT one) says nothing of what this node lacks, so that channel's lag is
+ * Seconds_Behind's, with a note. Without this, a writer that died and came back while its standby
+ * was broken would read its standby's stale row as lag and never be eligible again. The two
+ * rows' ts come from two clocks: the comparison trusts them to within the clock skew
+ * (docs/check.md#clock-skew), as the age itself does.
+ */
+export function readBeats(result: Facts['heartbeat'], policy: Policy, ownServerId?: number | null): Beats {
   const hb = policy.heartbeat;
   if (!hb) return NO_BEATS;
   if (result && !result.ok) {
@@ -84,7 +94,12 @@ export function readBeats(result: Facts['heartbeat'], policy: Policy): Beats {
       if (c.sourceServerId === null || c.sourceServerId === 0) return "its source's server_id is not known yet (Master_Server_Id 0)";
       const row = rows.find((r) => r.serverId === c.sourceServerId);
       if (!row) return `no heartbeat row for server_id ${c.sourceServerId} in ${hb.table.quoted} (not written by the writer, or not replicated yet)`;
-      return row.ageSeconds ?? `the heartbeat row for server_id ${c.sourceServerId} has a ts that is not a time`;
+      if (row.ageSeconds === null) return `the heartbeat row for server_id ${c.sourceServerId} has a ts that is not a time`;
+      const own = ownServerId ? rows.find((r) => r.serverId === ownServerId) : undefined;
+      if (own?.ageSeconds != null && own.ageSeconds < row.ageSeconds) {
+        return `server_id ${c.sourceServerId} last wrote its heartbeat ${row.ageSeconds.toFixed(1)} s ago, before this server last wrote its own (${own.ageSeconds.toFixed(1)} s ago): it has not been the writer since, so its row's age is no lag here`;
+      }
+      return row.ageSeconds;
     },
     problems: [],
     notes: [],

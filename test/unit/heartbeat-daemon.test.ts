@@ -16,7 +16,7 @@ const TABLE = { database: 'hb', table: 'heartbeat', quoted: '`hb`.`heartbeat`' }
 const TARGET: TargetConfig = { ...SCRIPTED_SPEC, policy: { ...SCRIPTED_SPEC.policy, heartbeat: { table: TABLE, writeBoundMs: 800 } }, name: 'db', intervalMs: 1000, rise: 1, fall: 1, labels: {} };
 const ALL_SLAVES = 'SHOW ALL SLAVES STATUS';
 const WRITE = `SET STATEMENT max_statement_time = 0.800, lock_wait_timeout = 1, innodb_lock_wait_timeout = 1 FOR ${heartbeatUpsert(TABLE, 2)}`;
-const READ = heartbeatRead(TABLE, [1]);
+const READ = heartbeatRead(TABLE, [1, 2]);
 const STATE_OF_41 = 'SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = 41';
 const status = [{ Connection_name: '', Master_Host: '192.0.2.1', Master_Server_Id: 1, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0, SQL_Delay: 0 }];
 const beat = [{ server_id: 1, age_us: 400_000, now_s: '1800000000.5' }];

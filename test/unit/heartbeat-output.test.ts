@@ -99,7 +99,7 @@ describe('the one-shot check with a heartbeat table it cannot use', () => {
 
   it.each([
     ['a writer without INSERT', 'OFF', heartbeatUpsert(POLICY.heartbeat.table, 2), "INSERT command denied to user 'check'@'localhost' for table `hb`.`beat`", 1142],
-    ['a standby without the table', 'ON', heartbeatRead(POLICY.heartbeat.table, [1]), "Table 'hb.beat' doesn't exist", 1146],
+    ['a standby without the table', 'ON', heartbeatRead(POLICY.heartbeat.table, [1, 2]), "Table 'hb.beat' doesn't exist", 1146],
   ] as const)('%s: one line on stderr, exit 2, and the failure still logged', async (_name, readOnly, sql, message, errno) => {
     const status = [{ Connection_name: '', Master_Server_Id: 1, Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0 }];
     const write = sql.startsWith('INSERT') ? `SET STATEMENT max_statement_time = 0.800, lock_wait_timeout = 1, innodb_lock_wait_timeout = 1 FOR ${sql}` : sql;

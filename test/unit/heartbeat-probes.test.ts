@@ -20,7 +20,8 @@ const TABLE = { database: 'hb', table: 'heartbeat', quoted: '`hb`.`heartbeat`' }
 const POLICY: Policy = { ...SCRIPTED_SPEC.policy, heartbeat: { table: TABLE, writeBoundMs: 800 } };
 const UPSERT = heartbeatUpsert(TABLE, 2);
 const MARIADB_WRITE = `SET STATEMENT max_statement_time = 0.800, lock_wait_timeout = 1, innodb_lock_wait_timeout = 1 FOR ${UPSERT}`;
-const READ_SOURCE_1 = heartbeatRead(TABLE, [1]);
+// A standby (server_id 2) reads its source's row and its own (src/verdict/heartbeat.ts readBeats).
+const READ_SOURCE_1 = heartbeatRead(TABLE, [1, 2]);
 const ALL_SLAVES = 'SHOW ALL SLAVES STATUS';
 
 const server = (readOnly: boolean, flavor: ServerInfo['flavor'] = 'mariadb'): ServerInfo => ({
@@ -216,6 +217,26 @@ describe('the one-shot check with --heartbeat-table', () => {
     const { report } = await oneShot([...standbyReads(0), { sql: READ_SOURCE_1, rows: [beatRow(0.35)] }]);
     expect(report.verdict).toMatchObject({ healthy: true, reasons: [], warnings: [] });
     expect(report.verdict.checks.find((c) => c.name === 'replication')?.detail).toBe('default: io=yes sql=yes lag 0 s, heartbeat 0.3 s old');
+  });
+
+  const ownRow = (ageSeconds: number) => ({ ...beatRow(ageSeconds), server_id: 2 });
+
+  it("a source that has not written its heartbeat since this node last wrote its own is no lag (an old writer back while its standby is broken): Seconds_Behind's, with a note", async () => {
+    const { report, warnings } = await oneShot([...standbyReads(0), { sql: READ_SOURCE_1, rows: [beatRow(3600), ownRow(40)] }], { maxLagSeconds: 30 });
+    expect(report.verdict).toMatchObject({ healthy: true, reasons: [] });
+    expect(warnings).toEqual([
+      'heartbeat-missing: default channel: server_id 1 last wrote its heartbeat 3600.0 s ago, before this server last wrote its own (40.0 s ago): it has not been the writer since, so its row\'s age is no lag here; lag from Seconds_Behind only',
+    ]);
+  });
+
+  it("a source that wrote after this node's own last heartbeat (the writer now) is judged by its row: a silent partition is still lag", async () => {
+    const { reasons } = await oneShot([...standbyReads(0), { sql: READ_SOURCE_1, rows: [beatRow(45), ownRow(3600)] }], { maxLagSeconds: 30 });
+    expect(reasons).toEqual(["lag: default channel: 45 s behind source 192.0.2.1:3306, by its source's heartbeat (Seconds_Behind says 0 s) (max 30 s)"]);
+  });
+
+  it("the source's rule does not hide a Seconds_Behind lag", async () => {
+    const { reasons } = await oneShot([...standbyReads(45), { sql: READ_SOURCE_1, rows: [beatRow(3600), ownRow(40)] }], { maxLagSeconds: 30 });
+    expect(reasons).toEqual(['lag: default channel: 45 s behind source 192.0.2.1:3306 (max 30 s)']);
   });
 
   it('a configured SQL_Delay is not lag by the heartbeat either', async () => {
