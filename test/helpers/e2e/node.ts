@@ -88,6 +88,12 @@ export function describeNode(n: Node): string[] {
       /* none */
     }
   }
+  try {
+    // The daemon's verdict now (its log says only what changed, and a verdict that stays the same is not repeated).
+    parts.push(`node ${n.name} daemon status file:\n${readFileSync(p.statusFile, 'utf8').trim().slice(0, 2_000)}`);
+  } catch {
+    /* the one-shot variant has none */
+  }
   parts.push(...liveState(n));
   return parts;
 }
