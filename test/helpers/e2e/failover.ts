@@ -292,8 +292,8 @@ async function catchUpOrStop(replica: NsServer, source: NsServer, timeoutMs: num
     const why = await stopped();
     return why ? { done: false as const, why } : undefined;
   }, { timeoutMs, intervalMs: 10 }).catch(async () => {
-    // Neither caught up nor stopped on an error: seen once in CI after a full binlog disk (the
-    // threads running, nothing applied for 15 s), the torn tail waited on instead of refused.
+    // Neither caught up nor stopped on an error: after a full binlog disk, the old writer's dump
+    // threads wedged by its semi-sync ACK receiver (the threads running, nothing applied; afterStall).
     const [st] = await replica.slaveStatus();
     return { done: false as const, why: `no progress in ${timeoutMs} ms (IO ${String(st?.Slave_IO_Running)} ${String(st?.Last_IO_Errno)}, SQL ${String(st?.Slave_SQL_Running)} ${String(st?.Last_SQL_Errno)}, at ${String(st?.Gtid_IO_Pos)})` };
   });
