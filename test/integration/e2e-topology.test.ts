@@ -205,7 +205,7 @@ for (const scenario of SCENARIOS) {
         const after = await afterStall(topo, run);
         const same = after.checksums.old === after.checksums.next;
         const rows = (r: { seq: number }[]): string => `${r.length}${r.length ? ` (${r.map((x) => `#${x.seq}`).join(' ')})` : ''}`;
-        report(`${FAILURES[kind].label} on ${run.old}, repaired, replication caught up both ways${after.torn ? ` once ${run.next}'s was moved past a torn event (${after.torn.slice(0, 120)})` : ''}: unacknowledged writes committed on ${run.old} after all: ${after.landedOnOld.length}; rows only on ${run.next}: ${rows(after.onlyOnNext)}, only on ${run.old}: ${rows(after.onlyOnOld)}; CHECKSUM TABLE ${same ? 'equal' : 'differs'}; application statements left on ${run.old}: ${after.pending.length}`);
+        report(`${FAILURES[kind].label} on ${run.old}, repaired, replication caught up both ways${after.unwedged ? ` once ${run.old}'s wedged dump threads were freed (semi-sync off and on: ${after.unwedged})` : ''}${after.torn ? ` once ${run.next}'s was moved past a torn event (${after.torn.slice(0, 120)})` : ''}: unacknowledged writes committed on ${run.old} after all: ${after.landedOnOld.length}; rows only on ${run.next}: ${rows(after.onlyOnNext)}, only on ${run.old}: ${rows(after.onlyOnOld)}; CHECKSUM TABLE ${same ? 'equal' : 'differs'}; application statements left on ${run.old}: ${after.pending.length}`);
         expect(after.ackedMissing, `every acknowledged write is on ${run.next}`).toEqual([]);
         expect(after.pending, 'no application statement is left waiting on the old writer').toEqual([]);
         expect(after.unexplained, `a row only one node has is a write of ${run.old}'s whose client never saw it acknowledged`).toEqual([]);

@@ -266,6 +266,12 @@ export interface AfterStall {
    * binlog (a torn event after a full disk), and so had to be moved past it; else undefined.
    */
   torn: string | undefined;
+  /**
+   * When the new writer's replication from the old one made no progress because the old
+   * writer's semi-sync ACK receiver had missed a wakeup (MariaDB 10.11.19; docs/failover.md):
+   * the wedged dump threads it showed, before semi-sync was switched off and on there.
+   */
+  unwedged: string | undefined;
 }
 
 interface Row2 { seq: number; serverId: number }
@@ -286,12 +292,36 @@ async function catchUpOrStop(replica: NsServer, source: NsServer, timeoutMs: num
     const why = await stopped();
     return why ? { done: false as const, why } : undefined;
   }, { timeoutMs, intervalMs: 10 }).catch(async () => {
-    // Neither caught up nor stopped on an error: seen once in CI after a full binlog disk (the
-    // threads running, nothing applied for 15 s), the torn tail waited on instead of refused.
+    // Neither caught up nor stopped on an error: after a full binlog disk, the old writer's dump
+    // threads wedged by its semi-sync ACK receiver (the threads running, nothing applied; afterStall).
     const [st] = await replica.slaveStatus();
     return { done: false as const, why: `no progress in ${timeoutMs} ms (IO ${String(st?.Slave_IO_Running)} ${String(st?.Last_IO_Errno)}, SQL ${String(st?.Slave_SQL_Running)} ${String(st?.Last_SQL_Errno)}, at ${String(st?.Gtid_IO_Pos)})` };
   });
   return outcome.done ? undefined : outcome.why;
+}
+
+/** A dump thread ending (killed as a zombie, or its replica gone) that has not finished in this long is wedged. */
+const WEDGED_AFTER_S = 3;
+
+/**
+ * The source's binlog dump threads wedged by MariaDB 10.11.19's semi-sync ACK receiver (its
+ * lost wakeup, docs/failover.md): one ending, in "Waiting to finalize termination" for seconds,
+ * that every new dump thread for the same replica waits on (in "starting"). "ID STATE TIME".
+ */
+async function wedgedDumpThreads(source: NsServer, replUser: string): Promise<string[]> {
+  const rows = await source.sql('SELECT ID, STATE, TIME FROM information_schema.PROCESSLIST WHERE USER = ? ORDER BY ID', [replUser]);
+  const wedged = rows.some((r) => r.STATE === 'Waiting to finalize termination' && Number(r.TIME) >= WEDGED_AFTER_S);
+  return wedged ? rows.map((r) => `${String(r.ID)} ${String(r.STATE)} ${String(r.TIME)} s`) : [];
+}
+
+/**
+ * What an operator does about it: semi-sync off and on again on the source. Switching it off
+ * stops the ACK receiver thread, which wakes the ending dump thread waiting for it; the waiting
+ * new one then starts, and switched on again, semi-sync resumes with it (measured 10.11.19).
+ */
+async function unwedgeSemiSync(source: NsServer): Promise<void> {
+  if ((await source.variable('rpl_semi_sync_master_enabled')) !== '1') return;
+  await source.exec('SET GLOBAL rpl_semi_sync_master_enabled = OFF', 'SET GLOBAL rpl_semi_sync_master_enabled = ON');
 }
 
 /**
@@ -327,7 +357,15 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
   // A queued commit ends with its group: give it a moment once the repair has woken it.
   const pending = await waitFor('no application statement left on the old writer', async () => ((await app()).length === 0 ? [] : undefined), { timeoutMs: 5_000, intervalMs: 50 }).catch(() => app());
   await oldServer.exec('FLUSH BINARY LOGS');
-  const torn = await catchUpOrStop(nextServer, oldServer, 15_000);
+  let torn = await catchUpOrStop(nextServer, oldServer, 15_000);
+  let unwedged: string | undefined;
+  // No progress and no error: not a torn event, but the old writer's dump threads wedged.
+  const wedged = torn?.startsWith('no progress') ? await wedgedDumpThreads(oldServer, topo.repl.user) : [];
+  if (wedged.length > 0) {
+    unwedged = wedged.join(', ');
+    await unwedgeSemiSync(oldServer);
+    torn = await catchUpOrStop(nextServer, oldServer, 15_000);
+  }
   if (torn) await skipPastTorn(nextServer, oldServer);
   for (const [replica, source] of [[nextServer, oldServer], [oldServer, nextServer]] as const) {
     const stopped = await catchUpOrStop(replica, source, 15_000);
@@ -351,6 +389,7 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
     pending,
     checksums: { old: await checksum(oldServer), next: await checksum(nextServer) },
     torn,
+    unwedged,
   };
 }
 

@@ -2,13 +2,14 @@
 // check-mysql daemon, and the files an operator would install on it, all in the node's dir
 // (keepalived/examples.ts nodePaths): the option files, the rendered keepalived.conf (checked
 // with `keepalived -t` in place) and the logs that go into failure messages.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnNsDaemon } from '../clients/daemon.js';
 import { findExecutable } from '../executables.js';
 import { nodePaths, type NodeName, renderExample, type RenderOptions, writeSeedCheck } from '../keepalived/examples.js';
 import { configTest, type KeepalivedProcess } from '../keepalived/process.js';
+import { inNetns } from '../netns/namespace.js';
 import { writeRecorder } from '../keepalived/recorder.js';
 import type { Credentials } from '../servers/credentials.js';
 import { HEARTBEAT_TABLE } from '../servers/heartbeat.js';
@@ -87,5 +88,39 @@ export function describeNode(n: Node): string[] {
       /* none */
     }
   }
+  try {
+    // The daemon's verdict now (its log says only what changed, and a verdict that stays the same is not repeated).
+    parts.push(`node ${n.name} daemon status file:\n${readFileSync(p.statusFile, 'utf8').trim().slice(0, 2_000)}`);
+  } catch {
+    /* the one-shot variant has none */
+  }
+  parts.push(...liveState(n));
+  return parts;
+}
+
+/** A bounded command's output, or why there is none ("no answer within 2 s" is a finding too). */
+function boundedRun(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', timeout: 2_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    const e = err as { code?: string; signal?: string; stderr?: string; message: string };
+    return e.signal === 'SIGTERM' ? '(no answer within 2 s)' : `(failed: ${(e.stderr || e.message).trim().split('\n')[0]})`;
+  }
+}
+
+/**
+ * What the node's mariadbd is doing (its threads, from a new root connection, which itself
+ * hangs when the server stalls new connections) and its TCP connections with their
+ * retransmission state (a peer's dead connection, still retransmitting, shows there).
+ */
+function liveState(n: Node): string[] {
+  const parts: string[] = [];
+  if (n.server.running) {
+    const client = findExecutable('mariadb') ?? findExecutable('mysql');
+    const sql = "SELECT ID, USER, HOST, COMMAND, TIME_MS, STATE, LEFT(INFO, 80) FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep' ORDER BY ID";
+    if (client) parts.push(`node ${n.name} mariadbd threads (new root connection):\n${boundedRun(client, ['--no-defaults', `--socket=${n.server.socket}`, '-uroot', '--connect-timeout=2', '-N', '-e', sql])}`);
+  }
+  const [ip, args] = inNetns(n.netns, 'ss', ['-tno', 'state', 'established']);
+  parts.push(`node ${n.name} TCP connections (ss -tno: a timer 'on' with a count is a retransmission):\n${boundedRun(ip, args).split('\n').slice(0, 24).join('\n')}`);
   return parts;
 }

@@ -27,13 +27,25 @@ import { type Ack, missingAcks, Writer, type WriterOptions } from '../clients/wr
 import type { NodeName, NotifyMode, Variant } from '../keepalived/examples.js';
 import { KeepalivedProcess } from '../keepalived/process.js';
 import { createBridge, e2eNetnsName, IFACE, type NetnsRole } from '../netns/bridge.js';
-import { ipIn, ipv4Addresses, removeNetns } from '../netns/namespace.js';
+import { ipIn, ipv4Addresses, removeNetns, sysctlIn } from '../netns/namespace.js';
 import { newCredentials } from '../servers/credentials.js';
 import { startNsPair, WRITES_TABLE } from '../servers/ns-pair.js';
 import { holdGlobalReadLock, type HeldReadLock } from '../servers/read-lock.js';
 import { E2E_MYSQL_PORT, type SemiSync } from '../servers/ns-server.js';
 import { makeTempDir, removeTempDir } from '../temp-dir.js';
 import { daemonRunning, describeNode, type Node, other, startNodeDaemon, writeKeepalivedConf, writeOptionFiles } from './node.js';
+
+/**
+ * net.ipv4.tcp_retries2 on both database hosts, as docs/failover.md recommends for semi-sync
+ * MariaDB: a connection whose data goes unacknowledged is dropped after 1.4 s (0.2 s minimum
+ * RTO, doubled twice), sooner than a replica gives up on its source (slave_net_timeout 3 s,
+ * heartbeat 1 s). So a cut-off node's binlog dump thread on its peer is gone before the node
+ * can reconnect; with the kernel's default (15, about 15 minutes), the reconnect finds it a
+ * zombie, and MariaDB 10.11.19 stalls every new connection (and SHOW SLAVE STATUS, while its
+ * SQL thread purges a relay log) until the next TCP retransmission reaches the node: seconds,
+ * long enough for the new writer's daemon to fail it and the VIP to go back.
+ */
+const DB_HOST_TCP_RETRIES2 = 2;
 
 /** TEST-NET-1 (RFC 5737) only, inside the topology's namespaces. */
 export const ADDRESSES = { a: '192.0.2.11', b: '192.0.2.12', client: '192.0.2.50', vip: '192.0.2.100' } as const;
@@ -96,6 +108,7 @@ export class Topology {
     try {
       t.dir = await makeTempDir();
       await createBridge(t.names, ADDRESSES);
+      for (const host of ['a', 'b'] as const) await sysctlIn(t.names[host], 'net.ipv4.tcp_retries2', DB_HOST_TCP_RETRIES2);
       await t.databases();
       await t.startKeepalived();
     } catch (err) {

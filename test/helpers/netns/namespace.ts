@@ -108,6 +108,12 @@ export async function ipIn(ns: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** `sysctl -w KEY=VALUE` inside `ns`, for a per-namespace key (net.ipv4.tcp_*: the "host's" TCP). */
+export async function sysctlIn(ns: string, key: string, value: string | number): Promise<void> {
+  const [command, args] = inNetns(ns, 'sysctl', ['-q', '-w', `${key}=${value}`]);
+  await run(command, args);
+}
+
 /** The argv prefix that runs a command inside `ns` (`ip netns exec` execs it in place: same pid). */
 export function inNetns(ns: string, command: string, args: string[]): [string, string[]] {
   return [ipPath(), ['netns', 'exec', ns, command, ...args]];

@@ -130,6 +130,13 @@ export abstract class MariadbdProcess extends RootSql {
       '--skip-name-resolve',
       // An IO thread notices a dead or frozen master within a few seconds.
       '--slave-net-timeout=3',
+      // A crash-safe replica, as production should run one: after a kill -9, the relay logs
+      // are discarded and fetched again from gtid_slave_pos (InnoDB, crash-safe) instead of
+      // trusting relay-log.info, which a START SLAVE by GTID leaves naming a relay log it has
+      // just purged until the SQL thread rewrites it. Without this, a kill -9 in that window
+      // restarts with "Failed to initialize the master info structure" and no replication
+      // (test/integration/replica-crash-safe.test.ts; docs/failover.md).
+      '--relay-log-recovery=ON',
       '--innodb-flush-log-at-trx-commit=2',
       '--sync-binlog=0',
       ...INNODB_ARGS,
