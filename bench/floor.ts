@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { heartbeatRead, heartbeatWriteStatements } from '../src/dialect/heartbeat.js';
 import { heartbeatTable } from '../src/config/heartbeat-table.js';
+import { asFlag } from '../src/config/values.js';
 import { SERVER_VARIABLES_SQL } from '../src/dialect/server-info.js';
-import { startPair, waitForReplication } from '../test/helpers/servers/pair.js';
+import { createHeartbeatTable, HEARTBEAT_TABLE } from '../test/helpers/servers/heartbeat.js';
+import { startPair } from '../test/helpers/servers/pair.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { CLI, runDaemon } from './lib/daemon-row.js';
 
@@ -33,17 +35,16 @@ async function main(): Promise<void> {
   const dir = await makeTempDir();
   const pair = await startPair();
   try {
-    const table = heartbeatTable('heartbeat-table', 'heartbeat.hb', { flag: () => '--heartbeat-table' } as never);
-    await pair.a.exec('CREATE DATABASE IF NOT EXISTS heartbeat', 'CREATE TABLE IF NOT EXISTS heartbeat.hb (ts varchar(26) NOT NULL, server_id int unsigned NOT NULL PRIMARY KEY) ENGINE=InnoDB');
-    await waitForReplication(pair);
-    for (const s of [pair.a, pair.b]) await s.exec('SET SESSION sql_log_bin=0', `GRANT SELECT, INSERT, UPDATE, DELETE ON heartbeat.hb TO '${pair.check.user}'@'127.0.0.1'`);
+    const table = heartbeatTable('heartbeat-table', HEARTBEAT_TABLE, asFlag);
+    await createHeartbeatTable(pair);
     const { check } = pair;
     const writer = { port: pair.a.port, user: check.user, password: check.password, reads: `${SERVER_VARIABLES_SQL}; SHOW ALL SLAVES STATUS`, write: heartbeatWriteStatements('mariadb', table, pair.a.serverId, 600).first.join('; ') };
-    const standby = { port: pair.b.port, user: check.user, password: check.password, reads: `${SERVER_VARIABLES_SQL}; SHOW ALL SLAVES STATUS; ${heartbeatRead(table, [pair.a.serverId])}` };
+    // As the daemon's standby check reads it: its source's row and its own.
+    const standby = { port: pair.b.port, user: check.user, password: check.password, reads: `${SERVER_VARIABLES_SQL}; SHOW ALL SLAVES STATUS; ${heartbeatRead(table, [pair.a.serverId, pair.b.serverId])}` };
     const endpoint = (port: number) => ({ port, user: check.user, password: check.password });
     const [driver, daemon] = await Promise.all([
       floor(Array.from({ length: TARGETS }, (_, i) => (i % 2 === 0 ? writer : standby))),
-      runDaemon({ cli: CLI, targets: TARGETS, servers: [endpoint(pair.a.port), endpoint(pair.b.port)], filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, heartbeatTable: () => 'heartbeat.hb', warmupMs: WARMUP * 1000, windows: 3, windowMs: (SECONDS * 1000) / 3 }),
+      runDaemon({ cli: CLI, targets: TARGETS, servers: [endpoint(pair.a.port), endpoint(pair.b.port)], filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, heartbeatTable: () => HEARTBEAT_TABLE, warmupMs: WARMUP * 1000, windows: 3, windowMs: (SECONDS * 1000) / 3 }),
     ]);
     const perCheck = daemon.windows.map((w) => w.msPerUnit).sort((a, b) => a - b)[1]!;
     console.log(`${TARGETS} targets, half on each node of a replicated pair over TCP, heartbeat on, both at the same time:`);

@@ -7,7 +7,8 @@
  */
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPair, waitForReplication } from '../test/helpers/servers/pair.js';
+import { createHeartbeatTable, HEARTBEAT_TABLE } from '../test/helpers/servers/heartbeat.js';
+import { startPair } from '../test/helpers/servers/pair.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/temp-dir.js';
 import { CLI, launchDaemon, UNIT_NODE_FLAGS, type Endpoint } from './lib/daemon-row.js';
 import { get } from './lib/http.js';
@@ -64,13 +65,8 @@ async function main(): Promise<void> {
   const dir = await makeTempDir();
   const pair = await startPair();
   try {
-    const hb = 'heartbeat.heartbeat';
-    await pair.a.exec(
-      'CREATE DATABASE IF NOT EXISTS heartbeat',
-      'CREATE TABLE IF NOT EXISTS heartbeat.heartbeat (ts varchar(26) NOT NULL, server_id int unsigned NOT NULL PRIMARY KEY, file varchar(255), position bigint unsigned, relay_master_log_file varchar(255), exec_master_log_pos bigint unsigned) ENGINE=InnoDB',
-    );
-    await waitForReplication(pair);
-    for (const s of [pair.a, pair.b]) await s.exec('SET SESSION sql_log_bin=0', `GRANT SELECT, INSERT, UPDATE ON ${hb} TO '${pair.check.user}'@'127.0.0.1'`);
+    const hb = HEARTBEAT_TABLE;
+    await createHeartbeatTable(pair);
     const e = (port: number): Endpoint => ({ port, user: pair.check.user, password: pair.check.password });
     const servers = ON === 'writer' ? [e(pair.a.port)] : ON === 'standby' ? [e(pair.b.port)] : [e(pair.a.port), e(pair.b.port)];
     mkdirSync(OUT, { recursive: true });
