@@ -29,8 +29,8 @@ export type DaemonSignal = ProcessSignal;
 export interface DaemonDeps extends MonitorDeps, HostFiles, MaintenanceWatchDeps {
   readonly pid: number;
   /**
-   * Atomic replace (a new temp file + rename in the same directory); may throw. unlessSame: may
-   * leave a file that already holds exactly `content` alone (read back, never assumed).
+   * Atomic replace (a whole file renamed into place: daemon/file-rewriter.ts); may throw.
+   * unlessSame: may leave a file that already holds exactly `content` alone (never assumed).
    */
   writeFile(path: string, content: string, unlessSame?: boolean): void;
   /** These files will not be written again by this process: drop whatever writeFile keeps for them. */

@@ -142,7 +142,6 @@ function holds(path: string, content: string, seen: Map<string, Seen>, now: () =
   }
   const was = seen.get(path);
   if (was && was.content === content && was.dev === st.dev && was.ino === st.ino && was.size === st.size && was.mtimeMs === st.mtimeMs && was.ctimeMs === st.ctimeMs) return true;
-  seen.delete(path);
   let fd: number;
   try {
     fd = openSync(path, OPEN_TO_COMPARE);

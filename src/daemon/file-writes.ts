@@ -40,7 +40,7 @@ export class FileWrites {
   ) {}
 
   put(target: TargetConfig, kind: FileKind, path: string, content: string): FileWrite {
-    const key = kind === 'track' ? `${target.name}\0track` : `${target.name}\0status`;
+    const key = `${target.name}\0${kind}`;
     const was = this.last.get(key);
     let outcome: FileWrite;
     try {
