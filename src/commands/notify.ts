@@ -70,7 +70,7 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
       const outcome = await runNotify(spec, event, deps);
       const message = `${event.type} ${event.name} -> ${event.state}: ${outcome.message}`;
       const ms = Math.round(deps.now() - t0);
-      await logEvent(level(outcome), { ...fields, action: outcome.action, before: outcome.before, after: outcome.after, waited: outcome.waited, killed: outcome.killed, ended: outcome.ended, ms }, message, targets, deps);
+      await logEvent(level(outcome), { ...fields, action: outcome.action, before: outcome.before, after: outcome.after, waited: outcome.waited, killed: outcome.killed, ended: outcome.ended, fenced: outcome.fenced, resumed: outcome.resumed, ms }, message, targets, deps);
       io.stdout(`${message} (${ms} ms)\n`);
       return outcome.ok ? EXIT.OK : EXIT.FAILED;
     } finally {

@@ -1,4 +1,4 @@
-import { MYSQL_REPLICA_STATUS, atLeast } from './version.js';
+import { MYSQL_REPLICA_STATEMENTS, MYSQL_REPLICA_STATUS, atLeast } from './version.js';
 import type { Flavor } from '../types/server.js';
 
 /**
@@ -11,4 +11,21 @@ import type { Flavor } from '../types/server.js';
 export function replicationStatements(flavor: Flavor, version: string): readonly string[] {
   if (flavor === 'mariadb') return ['SHOW ALL SLAVES STATUS', 'SHOW SLAVE STATUS'];
   return atLeast(version, MYSQL_REPLICA_STATUS) ? ['SHOW REPLICA STATUS', 'SHOW SLAVE STATUS'] : ['SHOW SLAVE STATUS', 'SHOW REPLICA STATUS'];
+}
+
+/** Channel (MySQL) and connection (MariaDB) names we put into SQL; anything else is refused, not quoted. */
+const CHANNEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Stops or starts one channel's IO thread only (its SQL thread goes on applying what was received):
+ *  - MariaDB: STOP SLAVE ['connection_name'] IO_THREAD (10.0+; multi-source connection names).
+ *  - MySQL 8.0.22+: STOP REPLICA IO_THREAD [FOR CHANNEL 'name'].
+ *  - older MySQL: STOP SLAVE IO_THREAD [FOR CHANNEL 'name'] (5.7.6+).
+ * Throws for a channel name it would have to quote.
+ */
+export function ioThreadSql(flavor: Flavor, version: string, channel: string, verb: 'STOP' | 'START'): string {
+  if (channel !== '' && !CHANNEL_NAME.test(channel)) throw new Error(`refusing to put channel name ${JSON.stringify(channel)} into SQL`);
+  if (flavor === 'mariadb') return channel === '' ? `${verb} SLAVE IO_THREAD` : `${verb} SLAVE '${channel}' IO_THREAD`;
+  const noun = atLeast(version, MYSQL_REPLICA_STATEMENTS) ? 'REPLICA' : 'SLAVE';
+  return `${verb} ${noun} IO_THREAD${channel === '' ? '' : ` FOR CHANNEL '${channel}'`}`;
 }

@@ -6,6 +6,8 @@ export type VersionTuple = readonly [major: number, minor: number, patch: number
 
 /** MySQL 8.0.22: SHOW REPLICA STATUS and the Source_* and Replica_* column names (8.4 removed SHOW SLAVE STATUS). */
 export const MYSQL_REPLICA_STATUS: VersionTuple = [8, 0, 22];
+/** MySQL 8.0.22 too: START / STOP REPLICA (STOP SLAVE is deprecated from there on, and gone in 8.4's docs). */
+export const MYSQL_REPLICA_STATEMENTS: VersionTuple = MYSQL_REPLICA_STATUS;
 /** MySQL 8.0.26: SOURCE_POS_WAIT() (MASTER_POS_WAIT() is deprecated from there on). */
 export const MYSQL_SOURCE_POS_WAIT: VersionTuple = [8, 0, 26];
 

@@ -14,6 +14,8 @@ import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
 import { setReadOnlyFenced } from './fence.js';
 import { PROMOTE_SQL, demoteSql, killClients } from './read-only.js';
 import { describeWrite, type KillKind, type WriteInFlight } from './writes-in-flight.js';
+import { peerIoText, startPeerIo, stopPeerIo, type PeerIo } from './peer-io.js';
+import type { ReplicationChannel } from '../types/replication.js';
 
 export interface NotifyPolicy {
   readonly catchUpTimeoutS: number;
@@ -37,6 +39,10 @@ export interface NotifyOutcome {
   readonly killed?: number;
   /** Stalled writes ended so that read_only could be set. */
   readonly ended?: readonly EndedWrite[];
+  /** MASTER: the channels whose IO thread it stopped (peer-io.ts); '' is the default channel. */
+  readonly fenced?: readonly string[];
+  /** BACKUP/FAULT/STOP (or a MASTER that did not promote): the channels whose IO thread it started again. */
+  readonly resumed?: readonly string[];
 }
 
 /** A write that held up read_only = ON, and how it was ended. */
@@ -93,6 +99,22 @@ async function readServer(session: Session, spec: CheckSpec, deps: CheckDeps): P
   return readProbe(serverVariables, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, {});
 }
 
+function readChannels(session: Session, spec: CheckSpec, deps: CheckDeps, server: ServerInfo): Promise<readonly ReplicationChannel[]> {
+  return readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server });
+}
+
+const FENCED = 'replication from the peer stopped (IO thread)';
+const NOT_FENCED = 'NOT stopped, so the old writer\'s later writes may land here';
+const RESUMED = 'replication from the peer started again (IO thread)';
+const NOT_RESUMED = 'could not start replication from the peer again';
+
+/** A MASTER run that does not promote starts again what it stopped: this node stays a standby. */
+async function undoFence(session: Session, spec: CheckSpec, deps: CheckDeps, server: ServerInfo, fence: PeerIo): Promise<{ text: string; resumed?: readonly string[] }> {
+  if (fence.channels.length === 0) return { text: '' };
+  const resumed = await resumePeer(session, spec, deps, server, fence.channels);
+  return { text: resumed.text, ...(resumed.channels.length > 0 && { resumed: resumed.channels }) };
+}
+
 /**
  * Promotion, under the notify lock (so one MASTER run at a time), racing demotions, which take
  * no lock. keepalived removes the VIP before it runs BACKUP/FAULT/STOP, so every demotion D
@@ -118,7 +140,33 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   const before = await readServer(session, spec, deps);
   if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${readOnlyText(before)})`, before: readOnlyText(before), after: readOnlyText(before) };
 
-  const channels = await readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server: before });
+  // The fence first, then the catch-up: it applies what was received before the stop, and
+  // nothing the old writer logs after it (peer-io.ts). Not stopping is no reason to stay
+  // read-only: the log line says so.
+  const found = await readChannels(session, spec, deps, before);
+  const fence = await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now));
+  const progress = { writable: false };
+  try {
+    return await catchUpAndPromote(session, spec, deps, before, fence, found, progress);
+  } catch (err) {
+    // Failed before read_only=OFF: this node stays a standby, and a standby replicates.
+    if (!progress.writable) await undoFence(session, spec, deps, before, fence);
+    throw err;
+  }
+}
+
+async function catchUpAndPromote(
+  session: Session,
+  spec: NotifySpec,
+  deps: CheckDeps,
+  before: ServerInfo,
+  fence: PeerIo,
+  found: readonly ReplicationChannel[],
+  progress: { writable: boolean },
+): Promise<NotifyOutcome> {
+  // Read again after a stop: the catch-up waits for what was received up to it.
+  const channels = fence.channels.length > 0 ? await readChannels(session, spec, deps, before) : found;
+  const fenceText = peerIoText(fence, FENCED, NOT_FENCED);
   const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
   // One budget for all channels, not one each: the lock other MASTER runs wait on is sized by it.
   const budgetEnds = deps.now() + spec.notify.catchUpTimeoutS * 1000;
@@ -132,18 +180,31 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   const behind = waited.filter((w) => w.outcome !== 'caught-up');
   if (behind.length > 0 && spec.notify.onCatchUpTimeout === 'stay-read-only') {
     const what = behind.map((w) => `${w.channel || 'default'} ${w.outcome} waiting for ${w.target}`).join('; ');
-    return { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)`, before: readOnlyText(before), after: readOnlyText(before), waited };
+    const undone = await undoFence(session, spec, deps, before, fence);
+    return { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), waited, ...(undone.resumed && { resumed: undone.resumed }) };
   }
   const stale = staleness(spec, 'writer', deps);
-  if (stale) return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)`, before: readOnlyText(before), after: readOnlyText(before), waited };
+  if (stale) {
+    const undone = await undoFence(session, spec, deps, before, fence);
+    return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), waited, ...(undone.resumed && { resumed: undone.resumed }) };
+  }
   await session.query(PROMOTE_SQL, deadlineAfter(spec.timeoutMs, deps.now));
+  progress.writable = true;
   if (staleness(spec, 'writer', deps)) {
     const undone = await demote(session, spec, deps);
     return { ...undone, action: 'demoted-again', message: `VIP ${spec.policy.vip} left while promoting; demoted again: ${undone.message}`, before: readOnlyText(before), waited };
   }
   const after = await readServer(session, spec, deps);
   const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
-  return { ok: isWritable(after), action: 'promoted', message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}`, before: readOnlyText(before), after: readOnlyText(after), waited };
+  return {
+    ok: isWritable(after),
+    action: 'promoted',
+    message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}${fenceText}`,
+    before: readOnlyText(before),
+    after: readOnlyText(after),
+    waited,
+    ...(fence.channels.length > 0 && { fenced: fence.channels }),
+  };
 }
 
 /**
@@ -169,16 +230,32 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
   }
   const killed = spec.notify.killConnections ? await killClients(session, keep, spec.timeoutMs, deps.now) : 0;
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
+  const resumed = isWritable(after) ? { text: '', channels: [] } : await resumePeer(session, spec, deps, after);
   const action = sql ? 'demoted' : 'already-read-only';
   return {
     ok: !isWritable(after),
     action,
-    message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${readOnlyText(before)} -> ${readOnlyText(after)}${endedText(ended)}${kills}`,
+    message: `${action === 'demoted' ? 'demoted' : 'already read-only'}: ${readOnlyText(before)} -> ${readOnlyText(after)}${endedText(ended)}${kills}${resumed.text}`,
     before: readOnlyText(before),
     after: readOnlyText(after),
     killed,
     ...(ended.length > 0 && { ended: ended.map(endedField) }),
+    ...(resumed.channels.length > 0 && { resumed: resumed.channels }),
   };
+}
+
+/**
+ * Once read-only, a standby again: the IO threads a promotion stopped start again (peer-io.ts).
+ * After the demotion's own work, and never a reason to call it failed: a standby that does not
+ * replicate is not eligible, which its check says.
+ */
+async function resumePeer(session: Session, spec: CheckSpec, deps: CheckDeps, server: ServerInfo, only?: readonly string[]): Promise<{ text: string; channels: readonly string[] }> {
+  try {
+    const resumed = await startPeerIo(session, server, await readChannels(session, spec, deps, server), deadlineAfter(spec.timeoutMs, deps.now), only);
+    return { text: peerIoText(resumed, RESUMED, NOT_RESUMED), channels: resumed.channels };
+  } catch (err) {
+    return { text: `; ${NOT_RESUMED}: ${classifyDriverError(err, 'query').message}`, channels: [] };
+  }
 }
 
 const endedText = (ended: readonly WriteInFlight[]): string =>

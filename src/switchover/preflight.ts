@@ -9,7 +9,7 @@ import type { GtidState } from '../types/gtid.js';
 import type { MaintenanceState } from '../types/maintenance-fs.js';
 import type { ReplicationChannel } from '../types/replication.js';
 import type { ServerInfo } from '../types/server.js';
-import { channelName, judgeChannel } from '../verdict/channel-fitness.js';
+import { channelName, ioStoppedAlone, judgeChannel } from '../verdict/channel-fitness.js';
 
 /** What one node showed: its variables, its replication channels, its GTID state. */
 export interface NodeFacts {
@@ -48,12 +48,15 @@ export function channelFrom(replica: NodeFacts, source: NodeFacts): ReplicationC
 
 const threads = (c: ReplicationChannel): string => `IO ${c.ioRunning}, SQL ${c.sqlRunning ? 'yes' : 'no'}, ${c.secondsBehind === null ? 'lag unknown' : `${c.secondsBehind} s behind`}`;
 
-function replicates(replica: NodeFacts, source: NodeFacts, who: string, maxLagSeconds: number | undefined): Condition {
+function replicates(replica: NodeFacts, source: NodeFacts, who: string, maxLagSeconds: number | undefined, writer = false): Condition {
   const c = channelFrom(replica, source);
   if (!c) {
     const sources = replica.channels.map((x) => `${channelName(x)} from server_id ${x.sourceServerId ?? '?'}`).join(', ') || 'no replication channel';
     return { met: false, text: `${who}: no channel from server_id ${source.server.serverId ?? '?'} (${sources})` };
   }
+  // The writer's channel as its promotion left it (notify/peer-io.ts): the BACKUP notify that
+  // follows the switchover starts its IO thread again.
+  if (writer && ioStoppedAlone(c)) return { met: true, text: `${who}: ${channelName(c)}, IO thread stopped since this node's promotion (the BACKUP notify starts it again), SQL yes` };
   const problems = judgeChannel(c, maxLagSeconds ?? Number.POSITIVE_INFINITY).problems.map((p) => p.message);
   // A standby that cannot reach its source is still eligible for failover, not for a switchover:
   // the catch-up needs the IO thread.
@@ -77,7 +80,7 @@ export function judgePreflight(f: SwitchoverFacts): Preflight {
     { met: !isWritable(peer.server), text: isWritable(peer.server) ? `the peer is writable too (${readOnlyText(peer.server)}): two writers already; fix that first` : `the peer is read-only (${readOnlyText(peer.server)})` },
     replicates(peer, local, 'the peer replicates from this node', f.maxLagSeconds),
     { met: errant.judged && errant.gtids === '', text: errant.judged ? describeErrant(errant).replace('on the standby', 'on the peer') : `cannot tell whether the peer has errant transactions: ${errant.why}` },
-    replicates(local, peer, 'this node replicates from the peer', undefined),
+    replicates(local, peer, 'this node replicates from the peer', undefined, true),
     { met: 'assumed', text: "the peer's keepalived can take over: assumed (its check passes when the conditions above hold; the VIP's move is confirmed at the end)" },
   ];
   // Every unmet condition, in one line: the operator fixes them all before the next try.

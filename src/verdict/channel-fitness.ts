@@ -18,6 +18,17 @@ export interface ChannelFitness {
   readonly notes: readonly Finding[];
 }
 
+/**
+ * The IO thread stopped while the SQL thread runs: how the notify handler leaves the channels of
+ * a node it promoted (notify/peer-io.ts), which a STOP SLAVE (both threads) does not. Stopped
+ * while it could not reach its source (the usual case: the old writer is down), it keeps that
+ * error (2003 and the like), since only START SLAVE clears it; an IO thread never stops by itself
+ * on those (it retries, Connecting), so such a channel was stopped by a STOP all the same. Any
+ * other error is one the IO thread stopped on by itself.
+ */
+export const ioStoppedAlone = (c: ReplicationChannel): boolean =>
+  c.ioRunning === 'no' && c.sqlRunning && (c.lastIoErrno === 0 || SOURCE_UNREACHABLE_ERRNOS.has(c.lastIoErrno));
+
 export const channelName = (c: ReplicationChannel): string => (c.channel === '' ? 'default channel' : `channel '${c.channel}'`);
 
 function sourceOf(c: ReplicationChannel): string {

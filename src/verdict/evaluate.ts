@@ -4,7 +4,7 @@ import { ALIVE_BUT_REFUSING } from '../db/failure.js';
 import type { DbFailure } from '../types/failure.js';
 import type { ProbeResult } from '../types/facts.js';
 import type { CheckLine, Facts, Verdict } from '../types/facts.js';
-import { judgeChannel } from './channel-fitness.js';
+import { channelName, ioStoppedAlone, judgeChannel } from './channel-fitness.js';
 import { finding, type Finding } from '../types/finding.js';
 import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
 import { MAX_CHANNELS } from '../limits.js';
@@ -83,7 +83,7 @@ function judge(facts: Facts, policy: Policy): Verdict {
   if (write.check) checks.push(write.check);
 
   const beats = role === 'standby' ? readBeats(facts.heartbeat, policy, info.serverId) : NO_BEATS;
-  const repl = judgeReplication(facts.replication, policy, role, beats);
+  const repl = judgeReplication(facts.replication, policy, role, beats, readOnly);
   (role === 'standby' ? reasons : warnings).push(...repl.problems, ...beats.problems);
   warnings.push(...repl.notes, ...beats.notes);
   const cut = cutTextWarning(facts);
@@ -121,7 +121,7 @@ interface ReplicationJudgement {
   detail: string;
 }
 
-function judgeReplication(result: Facts['replication'], policy: Policy, role: Role, beats: Beats): ReplicationJudgement {
+function judgeReplication(result: Facts['replication'], policy: Policy, role: Role, beats: Beats, readOnly: boolean): ReplicationJudgement {
   if (!result || !result.ok) {
     const error = result && !result.ok ? result.error : undefined;
     if (error?.failure === 'too-many-rows') {
@@ -143,12 +143,29 @@ function judgeReplication(result: Facts['replication'], policy: Policy, role: Ro
     return { problems, notes, detail: 'no replication configured' };
   }
   for (const c of channels) {
+    if (ioStoppedAlone(c) && (role === 'writer' || !readOnly)) {
+      notes.push(finding('peer-fenced', fencedText(c, role)));
+      continue;
+    }
     const fit = judgeChannel(c, policy.maxLagSeconds, beats.of(c));
     problems.push(...fit.problems);
     notes.push(...fit.notes);
   }
   const detail = channels.map((c) => describeChannel(c, beats.of(c))).join('; ');
   return { problems, notes, detail };
+}
+
+/**
+ * A channel as the notify handler's promotion leaves it (notify/peer-io.ts). On the writer, the
+ * point: nothing its old writer logs lands here. On a node that lost the VIP but is still
+ * writable (its demotion could not run: mysqld was stopped or unreachable when keepalived ran
+ * it), not a reason either: keepalived runs the BACKUP notify only once the check passes, and that
+ * run is what makes it read-only and starts the IO thread; from then on it is judged as any standby.
+ */
+function fencedText(c: ReplicationChannel, role: Role): string {
+  const stopped = `${channelName(c)}: IO thread stopped with no error, as the notify handler's promotion leaves it`;
+  if (role === 'writer') return `${stopped}: nothing its old writer logs from then on lands here; started again when this node is demoted`;
+  return `${stopped}, on a node that is not the VIP holder but still writable: its demotion has not run yet; the BACKUP notify makes it read-only and starts the IO thread`;
 }
 
 function describeChannel(c: ReplicationChannel, beat: Beat): string {

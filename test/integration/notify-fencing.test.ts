@@ -49,7 +49,7 @@ describeNeeding(missing(), 'notify fencing: demotion never fails open or waits, 
     await pair.b.exec(
       'SET SESSION sql_log_bin=0',
       `CREATE USER '${NOTIFY.user}'@'localhost' IDENTIFIED BY '${NOTIFY.password}'`,
-      `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${NOTIFY.user}'@'localhost'`,
+      `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN ON *.* TO '${NOTIFY.user}'@'localhost'`,
       'SET SESSION sql_log_bin=1',
     );
   });
@@ -118,10 +118,12 @@ describeNeeding(missing(), 'notify fencing: demotion never fails open or waits, 
   it('a FAULT during a MASTER run\'s catch-up demotes within about a second, and the MASTER run then does not promote', async () => {
     const lock = plantedDir('catch-up', 0o755, 'root');
     await ipIn(netns.name, 'addr', 'add', `${VIP}/32`, 'dev', NETNS_INTERFACE);
-    // B's SQL thread stopped after B received an event: B has something to catch up. (Not a row
-    // lock that blocks the applier: SET GLOBAL read_only = ON waits for a write transaction in
-    // flight, the applier's too, and that is another matter than the notify lock.)
-    await pair.b.exec('STOP SLAVE SQL_THREAD');
+    // B applies what it receives 4 s late (MASTER_DELAY): B has something to catch up, with
+    // both threads running, as the promotion finds them. (Not a row lock that blocks the
+    // applier: SET GLOBAL read_only = ON waits for a write transaction in flight, the applier's
+    // too, and that is another matter than the notify lock. Not a stopped SQL thread either: the
+    // promotion stops the IO thread, and a catch-up needs a running SQL thread.)
+    await pair.b.exec('STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 4', 'START SLAVE');
     await pair.a.exec(`UPDATE ${pair.schema}.t SET v = v + 1 WHERE id = 1`);
     const [source] = await pair.a.sql('SHOW MASTER STATUS');
     await waitFor('B received the event', async () => {
@@ -141,13 +143,17 @@ describeNeeding(missing(), 'notify fencing: demotion never fails open or waits, 
       expect(fault.stdout).toMatch(/-> FAULT: demoted: read_only=OFF -> read_only=ON/);
       expect(fault.ms).toBeLessThan(1500);
       expect(await readOnly(pair.b)).toBe(true);
+      const promoted = await master;
+      expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
+      expect(promoted.stdout).toMatch(/stale MASTER notification: VIP 192.0.2.100 is not on this node any more; not promoting \(after catching up\)/);
+      expect(await readOnly(pair.b)).toBe(true);
+      // The MASTER run stopped the IO thread first; the FAULT run, or the MASTER run itself once
+      // it saw the VIP gone, started it again: a standby replicates.
+      expect((await pair.b.slaveStatus())[0]?.Slave_IO_Running).toBe('Yes');
     } finally {
-      await pair.b.exec('START SLAVE SQL_THREAD');
+      await master;
+      await pair.b.exec('STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 0', 'START SLAVE');
     }
-    const promoted = await master;
-    expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
-    expect(promoted.stdout).toMatch(/stale MASTER notification: VIP 192.0.2.100 is not on this node any more; not promoting \(after catching up\)/);
-    expect(await readOnly(pair.b)).toBe(true);
   });
 
   it.each([

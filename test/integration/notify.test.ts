@@ -38,7 +38,7 @@ describeWithMariadb('check-mysql notify against a real pair', () => {
       await s.exec(
         'SET SESSION sql_log_bin=0',
         `CREATE USER '${NOTIFY.user}'@'127.0.0.1' IDENTIFIED BY '${NOTIFY.password}'`,
-        `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${NOTIFY.user}'@'127.0.0.1'`,
+        `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN ON *.* TO '${NOTIFY.user}'@'127.0.0.1'`,
         `CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY 'app-pw'`,
         `GRANT SELECT, INSERT, UPDATE ON ${pair.schema}.* TO 'app'@'127.0.0.1'`,
         'SET SESSION sql_log_bin=1',
@@ -75,6 +75,30 @@ describeWithMariadb('check-mysql notify against a real pair', () => {
     expect(run.stdout).toMatch(/INSTANCE VI_1 -> MASTER: promoted: read_only=ON -> read_only=OFF/);
     expect(await readOnly(pair.b)).toBe(false);
     expect(lastLogLine()).toMatchObject({ level: 'info', action: 'promoted', before: 'read_only=ON', after: 'read_only=OFF', event: 'INSTANCE VI_1 MASTER' });
+  });
+
+  it('the promoted node takes nothing more from its old writer: a write made there later stays there until this node is demoted', async () => {
+    // The first test promoted B: its IO thread from A is stopped, its SQL thread runs.
+    const [fenced] = await pair.b.slaveStatus();
+    expect({ io: fenced?.Slave_IO_Running, sql: fenced?.Slave_SQL_Running, errno: Number(fenced?.Last_IO_Errno) }).toEqual({ io: 'No', sql: 'Yes', errno: 0 });
+    expect(lastLogLine()).toMatchObject({ action: 'promoted', fenced: [''] });
+    // What a stalled commit on a full disk, a semi-sync commit without its ACK or a root write
+    // past read_only would be: logged by the old writer after it lost the VIP.
+    await pair.a.exec(`INSERT INTO ${pair.schema}.t (id, v) VALUES (900, 9)`);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await pair.b.sql(`SELECT id FROM ${pair.schema}.t WHERE id = 900`)).toEqual([]);
+    // The writer's check names the stopped channel without failing for it.
+    const check = await runCheck(['--no-defaults', '--no-syslog', '-h', '127.0.0.1', '-P', String(pair.b.port), '-u', pair.check.user, '--json', ...HELD, '--lock-file', join(dir, `lock-${pair.b.serverId}`)], { password: pair.check.password });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.json?.warnings.map(codeOf)).toEqual(['peer-fenced']);
+    // Demoted, it is a standby again and replicates: what the old writer logged meanwhile arrives.
+    const run = await notify(pair.b, 'BACKUP', NOT_HELD);
+    expect(run.stdout).toMatch(/demoted: read_only=OFF -> read_only=ON; replication from the peer started again \(IO thread\) \(default\)/);
+    expect(lastLogLine()).toMatchObject({ action: 'demoted', resumed: [''] });
+    await waitForReplication(pair);
+    expect(await pair.b.sql(`SELECT id FROM ${pair.schema}.t WHERE id = 900`)).toEqual([{ id: 900 }]);
+    // Writable again for the next test, as the first one left it.
+    expect((await notify(pair.b, 'MASTER', HELD)).code).toBe(0);
   });
 
   it('BACKUP makes the node read-only, and --kill-connections ends client connections but not replication', async () => {

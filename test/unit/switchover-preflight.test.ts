@@ -8,6 +8,7 @@ import { judgePreflight, type NodeFacts, type SwitchoverFacts } from '../../src/
 import { planLines } from '../../src/switchover/plan.js';
 import type { MariadbGtidState, MysqlGtidState } from '../../src/types/gtid.js';
 import type { ServerInfo } from '../../src/types/server.js';
+import type { ReplicationChannel } from '../../src/types/replication.js';
 import { healthyChannel } from './channel-builder.js';
 
 const server = (serverId: number, readOnly: boolean, o: Partial<ServerInfo> = {}): ServerInfo => ({ version: '10.11.19-MariaDB-log', versionComment: 'Debian', innodbVersion: '', flavor: 'mariadb', serverId, readOnly, superReadOnly: null, ...o });
@@ -41,13 +42,23 @@ describe('switchover preflight', () => {
     ['the peer lags beyond --max-lag', peerWith({ channels: [healthyChannel({ sourceServerId: 1, secondsBehind: 45 })] }), /45 s behind .* \(max 30 s\)/],
     ['the peer replicates from someone else', peerWith({ channels: [healthyChannel({ sourceServerId: 7 })] }), 'the peer replicates from this node: no channel from server_id 1 (default channel from server_id 7)'],
     ['this node does not replicate from the peer', localWith({ channels: [] }), 'this node replicates from the peer: no channel from server_id 2 (no replication channel)'],
-    ['this node\'s IO thread from the peer is stopped', localWith({ channels: [healthyChannel({ sourceServerId: 2, ioRunning: 'no', secondsBehind: null })] }), /this node replicates from the peer: default channel: IO thread is not running/],
+    ['this node\'s replication from the peer is stopped (both threads: an operator\'s STOP SLAVE)', localWith({ channels: [healthyChannel({ sourceServerId: 2, ioRunning: 'no', sqlRunning: false, secondsBehind: null })] }), /this node replicates from the peer: default channel: SQL thread is not running .*; default channel: IO thread is not running/],
+    ['this node\'s IO thread from the peer stopped by an error of its own', localWith({ channels: [healthyChannel({ sourceServerId: 2, ioRunning: 'no', lastIoErrno: 1236, lastIoError: 'binlog purged', secondsBehind: null })] }), /this node replicates from the peer: default channel: IO thread stopped by error 1236/],
     ['an errant transaction on the peer', peerWith({ gtid: maria(2, '1-1-40,2-2-8', '1-1-40') }), 'errant transactions on the peer (executed there, not on the writer): 2-2-8'],
     ['a peer whose errant transactions cannot be told', peerWith({ gtid: { ...maria(2, '', '1-1-40'), logBin: false } }), /^cannot tell whether the peer has errant transactions: the standby has no binary log/],
   ])('refuses: %s', (_name, change, line) => {
     const p = judgePreflight({ ...FACTS, ...change });
     if (typeof line === 'string') expect(p.refusal).toBe(line);
     else expect(p.refusal).toMatch(line);
+  });
+
+  it.each<[string, Partial<ReplicationChannel>]>([
+    ['no error', {}],
+    ['the network error it had when the promotion stopped it (2003)', { lastIoErrno: 2003, lastIoError: "Can't connect" }],
+  ])('accepts this node\'s IO thread from the peer stopped alone, as its promotion leaves it: %s', (_name, io) => {
+    const p = judgePreflight({ ...FACTS, ...localWith({ channels: [healthyChannel({ sourceServerId: 2, ioRunning: 'no', secondsBehind: null, ...io })] }) });
+    expect(p.refusal).toBeUndefined();
+    expect(p.conditions.find((c) => c.text.startsWith('this node replicates from the peer'))?.text).toMatch(/IO thread stopped since this node's promotion \(the BACKUP notify starts it again\)/);
   });
 
   it('names every unmet condition in the one line, so that all are fixed before the next try', () => {

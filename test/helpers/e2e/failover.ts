@@ -5,7 +5,7 @@
 // failed node is repaired and must rejoin as a read-only standby without taking the VIP back.
 // Two failures stall the old writer's commits instead of stopping it (a held read lock, a full
 // binlog disk): only the heartbeat write finds them; what became of the commits that were
-// waiting, once the pair has caught up both ways, is afterStall()'s.
+// waiting, once the old writer has caught up, is afterStall()'s.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForTrack } from '../clients/daemon-outputs.js';
@@ -249,7 +249,7 @@ export async function assertOneWritableHolder(topo: Topology, holder: NodeName, 
 export interface AfterStall {
   /** Writes whose client saw an error (refused, timed out, ended) that the old writer committed after all. */
   landedOnOld: number[];
-  /** Rows only the new writer has. */
+  /** Rows only the new writer has: must be none, since it takes nothing from the old writer after its promotion. */
   onlyOnNext: Row2[];
   /** Rows only the old writer has. */
   onlyOnOld: Row2[];
@@ -261,94 +261,56 @@ export interface AfterStall {
   pending: string[];
   /** CHECKSUM TABLE of the writes table on the old and the new writer. */
   checksums: { old: string; next: string };
-  /**
-   * Where the new writer's replication from the old one stopped, reading the old writer's
-   * binlog (a torn event after a full disk), and so had to be moved past it; else undefined.
-   */
-  torn: string | undefined;
-  /**
-   * When the new writer's replication from the old one made no progress because the old
-   * writer's semi-sync ACK receiver had missed a wakeup (MariaDB 10.11.19; docs/failover.md):
-   * the wedged dump threads it showed, before semi-sync was switched off and on there.
-   */
-  unwedged: string | undefined;
+  /** The new writer's replication from the old one, as its promotion left it: "IO No, SQL Yes" when fenced. */
+  nextFromOld: string;
+  /** GTIDs the old writer logged that the new one has not: what the fence kept out (its own domain only). */
+  keptOut: string;
 }
 
 interface Row2 { seq: number; serverId: number }
 const key = (r: Row2): string => `${r.seq}/${r.serverId}`;
 
-/** Waits until `replica` has applied all `source` has logged; or says where its replication stopped on an error, or that it made no progress. */
-async function catchUpOrStop(replica: NsServer, source: NsServer, timeoutMs: number): Promise<string | undefined> {
+/** Waits until `replica` has applied all `source` has logged; or says where its replication stopped on an error. */
+async function catchUp(replica: NsServer, source: NsServer, timeoutMs: number): Promise<void> {
   const pos = await source.variable('gtid_binlog_pos');
-  const stopped = async (): Promise<string | undefined> => {
-    const [st] = await replica.slaveStatus();
-    if (st?.Slave_IO_Running === 'No' && Number(st.Last_IO_Errno) !== 0) return `IO thread stopped: ${String(st.Last_IO_Errno)} ${String(st.Last_IO_Error)}`;
-    if (st?.Slave_SQL_Running === 'No' && Number(st.Last_SQL_Errno) !== 0) return `SQL thread stopped: ${String(st.Last_SQL_Errno)} ${String(st.Last_SQL_Error)}`;
-    return undefined;
-  };
-  const outcome = await waitFor(`server ${replica.serverId} to reach GTID ${pos} of server ${source.serverId}`, async () => {
+  await waitFor(`server ${replica.serverId} to reach GTID ${pos} of server ${source.serverId}`, async () => {
     const [r] = await replica.sql('SELECT MASTER_GTID_WAIT(?, 0.5) AS r', [pos]);
-    if (Number(r?.r) === 0) return { done: true as const };
-    const why = await stopped();
-    return why ? { done: false as const, why } : undefined;
-  }, { timeoutMs, intervalMs: 10 }).catch(async () => {
-    // Neither caught up nor stopped on an error: after a full binlog disk, the old writer's dump
-    // threads wedged by its semi-sync ACK receiver (the threads running, nothing applied; afterStall).
+    if (Number(r?.r) === 0) return true;
     const [st] = await replica.slaveStatus();
-    return { done: false as const, why: `no progress in ${timeoutMs} ms (IO ${String(st?.Slave_IO_Running)} ${String(st?.Last_IO_Errno)}, SQL ${String(st?.Slave_SQL_Running)} ${String(st?.Last_SQL_Errno)}, at ${String(st?.Gtid_IO_Pos)})` };
-  });
-  return outcome.done ? undefined : outcome.why;
+    if (st?.Slave_IO_Running === 'No' || st?.Slave_SQL_Running === 'No') {
+      throw new Error(`server ${replica.serverId}'s replication from server ${source.serverId} stopped: IO ${String(st.Slave_IO_Running)} ${String(st.Last_IO_Errno)} ${String(st.Last_IO_Error)}, SQL ${String(st.Slave_SQL_Running)} ${String(st.Last_SQL_Errno)} ${String(st.Last_SQL_Error)}`);
+    }
+    return undefined;
+  }, { timeoutMs, intervalMs: 10 });
 }
 
-/** A dump thread ending (killed as a zombie, or its replica gone) that has not finished in this long is wedged. */
-const WEDGED_AFTER_S = 3;
+/** The old writer's own GTID domain in its binlog position, e.g. "1-1-57"; '' if none. */
+async function ownPosition(server: NsServer): Promise<string> {
+  const domain = await server.variable('gtid_domain_id');
+  return (await server.variable('gtid_binlog_pos')).split(',').find((g) => g.split('-')[0] === domain) ?? '';
+}
 
 /**
- * The source's binlog dump threads wedged by MariaDB 10.11.19's semi-sync ACK receiver (its
- * lost wakeup, docs/failover.md): one ending, in "Waiting to finalize termination" for seconds,
- * that every new dump thread for the same replica waits on (in "starting"). "ID STATE TIME".
+ * What an operator does once the old writer is repaired (docs/failover.md): the new writer's
+ * replication skips what the old writer logged after losing the VIP (`oldOwn`, the old writer's
+ * position in its own GTID domain), and is left as the promotion left it (IO thread stopped, SQL
+ * thread running), so that a demotion or a restart of mysqld starts it from there.
  */
-async function wedgedDumpThreads(source: NsServer, replUser: string): Promise<string[]> {
-  const rows = await source.sql('SELECT ID, STATE, TIME FROM information_schema.PROCESSLIST WHERE USER = ? ORDER BY ID', [replUser]);
-  const wedged = rows.some((r) => r.STATE === 'Waiting to finalize termination' && Number(r.TIME) >= WEDGED_AFTER_S);
-  return wedged ? rows.map((r) => `${String(r.ID)} ${String(r.STATE)} ${String(r.TIME)} s`) : [];
+async function skipKeptOut(next: NsServer, oldOwn: string): Promise<void> {
+  const domain = oldOwn.split('-')[0];
+  // Its own domain is further on in its binlog than in gtid_slave_pos, which strict mode requires.
+  const others = (await next.variable('gtid_binlog_pos')).split(',').filter((g) => g !== '' && g.split('-')[0] !== domain);
+  await next.exec('STOP SLAVE', `SET GLOBAL gtid_slave_pos = '${[...others, oldOwn].join(',')}'`, 'START SLAVE SQL_THREAD');
 }
 
 /**
- * What an operator does about it: semi-sync off and on again on the source. Switching it off
- * stops the ACK receiver thread, which wakes the ending dump thread waiting for it; the waiting
- * new one then starts, and switched on again, semi-sync resumes with it (measured 10.11.19).
- */
-async function unwedgeSemiSync(source: NsServer): Promise<void> {
-  if ((await source.variable('rpl_semi_sync_master_enabled')) !== '1') return;
-  await source.exec('SET GLOBAL rpl_semi_sync_master_enabled = OFF', 'SET GLOBAL rpl_semi_sync_master_enabled = ON');
-}
-
-/**
- * An operator's way past a torn event at the end of the old writer's binlog, once that binlog
- * has been rotated (FLUSH BINARY LOGS): the new writer's replication from it starts again at
- * the old writer's binlog state, i.e. at the rotated file, skipping what was never acknowledged.
- * For its own GTID domain that state may be behind its own binlog (it was still writing its
- * heartbeat), which MariaDB accepts only with gtid_strict_mode off (measured: 10.11.19).
- */
-async function skipPastTorn(next: NsServer, old: NsServer): Promise<void> {
-  const position = await old.variable('gtid_binlog_pos');
-  await next.exec('STOP SLAVE', 'SET GLOBAL gtid_strict_mode = 0');
-  try {
-    await next.exec(`SET GLOBAL gtid_slave_pos = '${position}'`);
-  } finally {
-    await next.exec('SET GLOBAL gtid_strict_mode = 1');
-  }
-  await next.exec('START SLAVE');
-}
-
-/**
- * The pair once the stall is repaired and replication has run both ways: what became of the
- * writes that were stalled on the old writer when the VIP left (call after rejoin()). The old
- * writer's binlog is rotated first (FLUSH BINARY LOGS): what it still buffered (on a full disk,
- * the events of commits that were ended: docs/failover.md) is then in a file, as the next
- * write there would put it; then each node applies all the other has logged. The new writer's
- * replication from the old one may stop at a torn event there: it is moved past it.
+ * The pair once the stall is repaired (call after rejoin()): what became of the writes that were
+ * stalled on the old writer when the VIP left. The old writer's binlog is rotated first (FLUSH
+ * BINARY LOGS): what it still buffered (on a full disk, the events of commits that were ended:
+ * docs/failover.md) is then in a file, as the next write there would put it. The old writer
+ * then applies all the new one logged. The new writer's replication from the old one is left as
+ * its promotion left it (stopped: notify/peer-io.ts), as it stays while it holds the VIP; what
+ * the old writer logged meanwhile is then skipped (skipKeptOut), as an operator would.
  */
 export async function afterStall(topo: Topology, run: FailoverRun): Promise<AfterStall> {
   const oldServer = topo.nodes[run.old].server;
@@ -357,20 +319,15 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
   // A queued commit ends with its group: give it a moment once the repair has woken it.
   const pending = await waitFor('no application statement left on the old writer', async () => ((await app()).length === 0 ? [] : undefined), { timeoutMs: 5_000, intervalMs: 50 }).catch(() => app());
   await oldServer.exec('FLUSH BINARY LOGS');
-  let torn = await catchUpOrStop(nextServer, oldServer, 15_000);
-  let unwedged: string | undefined;
-  // No progress and no error: not a torn event, but the old writer's dump threads wedged.
-  const wedged = torn?.startsWith('no progress') ? await wedgedDumpThreads(oldServer, topo.repl.user) : [];
-  if (wedged.length > 0) {
-    unwedged = wedged.join(', ');
-    await unwedgeSemiSync(oldServer);
-    torn = await catchUpOrStop(nextServer, oldServer, 15_000);
-  }
-  if (torn) await skipPastTorn(nextServer, oldServer);
-  for (const [replica, source] of [[nextServer, oldServer], [oldServer, nextServer]] as const) {
-    const stopped = await catchUpOrStop(replica, source, 15_000);
-    if (stopped) throw new Error(`server ${replica.serverId}'s replication from server ${source.serverId}: ${stopped}${torn ? ` (after moving past: ${torn})` : ''}\n${topo.describe()}`);
-  }
+  await catchUp(oldServer, nextServer, 15_000);
+  // Long enough for a replication that did run to fetch and apply what the old writer logged.
+  await sleep(1_000);
+  const [st] = await nextServer.slaveStatus();
+  const nextFromOld = `IO ${String(st?.Slave_IO_Running)}, SQL ${String(st?.Slave_SQL_Running)}`;
+  const oldOwn = await ownPosition(oldServer);
+  const nextHas = (await nextServer.variable('gtid_slave_pos')).split(',').find((g) => g.split('-')[0] === oldOwn.split('-')[0]) ?? '';
+  const keptOut = oldOwn !== '' && Number(oldOwn.split('-')[2]) > Number(nextHas.split('-')[2] ?? 0) ? `${nextHas || 'none'} .. ${oldOwn}` : '';
+  if (keptOut !== '') await skipKeptOut(nextServer, oldOwn);
   const rows = async (s: typeof oldServer): Promise<Row2[]> => (await s.sql(`SELECT seq, server_id FROM ${WRITES_TABLE} ORDER BY seq`)).map((r) => ({ seq: Number(r.seq), serverId: Number(r.server_id) }));
   const [onOld, onNext] = await Promise.all([rows(oldServer), rows(nextServer)]);
   const oldKeys = new Set(onOld.map(key));
@@ -388,8 +345,8 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
     ackedMissing: run.writer.acks.filter((a) => !nextKeys.has(key({ seq: a.seq, serverId: a.serverId }))).map((a) => a.seq),
     pending,
     checksums: { old: await checksum(oldServer), next: await checksum(nextServer) },
-    torn,
-    unwedged,
+    nextFromOld,
+    keptOut,
   };
 }
 

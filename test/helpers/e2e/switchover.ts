@@ -20,7 +20,7 @@ import { other } from './node.js';
 import { ADDRESSES, type Topology } from './topology.js';
 
 /** The operator's account on both nodes: over the socket locally, over TCP from the other node. */
-export const SWITCHOVER_GRANTS = 'READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR';
+export const SWITCHOVER_GRANTS = 'READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN';
 
 export const switchoverCnf = (topo: Topology, n: NodeName): string => join(topo.nodes[n].dir, 'etc', 'switchover.cnf');
 export const maintenanceFileOf = (topo: Topology, n: NodeName): string => nodePaths(topo.nodes[n].dir).maintenanceFile;

@@ -9,7 +9,7 @@ export async function createNotifyUser(server: RootSql, host = 'localhost'): Pro
   await server.exec(
     'SET SESSION sql_log_bin=0',
     `CREATE USER '${notify.user}'@'${host}' IDENTIFIED BY '${notify.password}'`,
-    `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${notify.user}'@'${host}'`,
+    `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN ON *.* TO '${notify.user}'@'${host}'`,
     'SET SESSION sql_log_bin=1',
   );
   return notify;

@@ -47,7 +47,7 @@ async function createUsers(s: NsServer, u: NsPairUsers): Promise<void> {
     `CREATE USER '${u.check.user}'@'${net}' IDENTIFIED BY '${u.check.password}'`,
     // The notify handler's grants, as in test/integration/notify.test.ts (MariaDB 10.11).
     `CREATE USER '${u.notify.user}'@'localhost' IDENTIFIED BY '${u.notify.password}'`,
-    `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${u.notify.user}'@'localhost'`,
+    `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN ON *.* TO '${u.notify.user}'@'localhost'`,
     // The application: no READ_ONLY ADMIN, so read_only=ON refuses its writes.
     `CREATE USER '${u.app.user}'@'${net}' IDENTIFIED BY '${u.app.password}'`,
     `GRANT SELECT, INSERT ON ${SCHEMA}.* TO '${u.app.user}'@'${net}'`,

@@ -46,7 +46,7 @@ export async function startTlsServer(certs: Certificates, serverId = 1): Promise
     `CREATE USER '${x509.user}'@'127.0.0.%' IDENTIFIED BY '${x509.password}' REQUIRE X509`,
     `GRANT SLAVE MONITOR ON *.* TO '${x509.user}'@'127.0.0.%'`,
     `CREATE USER '${notify.user}'@'127.0.0.%' IDENTIFIED BY '${notify.password}' REQUIRE SSL`,
-    `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR ON *.* TO '${notify.user}'@'127.0.0.%'`,
+    `GRANT READ_ONLY ADMIN, CONNECTION ADMIN, PROCESS, SLAVE MONITOR, REPLICATION SLAVE ADMIN ON *.* TO '${notify.user}'@'127.0.0.%'`,
     'SET SESSION sql_log_bin=1',
   );
   return { server, check, x509, notify };

@@ -1,0 +1,70 @@
+/**
+ * Replication from the peer while this node holds the VIP. A node that takes the VIP stops its
+ * IO threads first: from then on nothing the old writer logs reaches it. What the old writer
+ * logs after losing the VIP was never acknowledged through the VIP: a commit that was stalled
+ * on a full binlog disk and ended by the old writer's demotion still reaches its binlog once
+ * space is back (MariaDB keeps its events in the binlog's write buffer), a semi-sync commit
+ * that never got its ACK, the unreplicated tail of an async writer that crashed, a write made
+ * past read_only. Applied by the new writer, each would land after writes of its own. The SQL
+ * threads go on, so the catch-up still applies everything received before the stop.
+ *
+ * A demotion starts them again (the node is a standby, and a standby replicates), but only the
+ * IO threads stopped that way (ioStoppedAlone: the IO thread stopped while the SQL thread runs).
+ * A channel an operator stopped (STOP SLAVE stops both threads) or one whose IO thread stopped
+ * on an error of its own is left alone.
+ */
+import { classifyDriverError } from '../db/failure.js';
+import type { Deadline } from '../types/deadline.js';
+import { ioThreadSql } from '../dialect/replication-statements.js';
+import type { ReplicationChannel } from '../types/replication.js';
+import type { ServerInfo } from '../types/server.js';
+import type { Session } from '../types/session.js';
+import { ioStoppedAlone } from '../verdict/channel-fitness.js';
+
+export interface PeerIo {
+  /** Channels whose IO thread was stopped or started ('' is the default channel). */
+  readonly channels: readonly string[];
+  /** Channels it could not stop or start, with the server's words. */
+  readonly problems: readonly string[];
+}
+
+const NOTHING: PeerIo = { channels: [], problems: [] };
+
+/** Stops the IO thread of every channel whose IO thread runs or connects. */
+export function stopPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline): Promise<PeerIo> {
+  return each(session, server, channels.filter((c) => c.ioRunning !== 'no'), 'STOP', deadline);
+}
+
+/**
+ * Starts IO threads again: those named in `only` (what this run stopped) if given, else every
+ * one stopped alone (IO stopped with no error, SQL thread running: what a promotion leaves).
+ */
+export function startPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline, only?: readonly string[]): Promise<PeerIo> {
+  const wanted = only ? channels.filter((c) => c.ioRunning === 'no' && only.includes(c.channel)) : channels.filter(ioStoppedAlone);
+  return each(session, server, wanted, 'START', deadline);
+}
+
+/** One statement per channel, all under one deadline (several channels must not add up past keepalived's script timeout). */
+async function each(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], verb: 'STOP' | 'START', deadline: Deadline): Promise<PeerIo> {
+  if (channels.length === 0) return NOTHING;
+  const done: string[] = [];
+  const problems: string[] = [];
+  for (const c of channels) {
+    try {
+      await session.query(ioThreadSql(server.flavor, server.version, c.channel, verb), deadline);
+      done.push(c.channel);
+    } catch (err) {
+      problems.push(`${channelLabel(c.channel)}: ${classifyDriverError(err, 'query').message}`);
+    }
+  }
+  return { channels: done, problems };
+}
+
+export const channelLabel = (channel: string): string => (channel === '' ? 'default' : channel);
+
+/** "; replication from the peer stopped (default)" and the like, for the notify log line. */
+export function peerIoText(io: PeerIo, done: string, failed: string): string {
+  const ok = io.channels.length > 0 ? `; ${done} (${io.channels.map(channelLabel).join(', ')})` : '';
+  const bad = io.problems.length > 0 ? `; ${failed}: ${io.problems.join('; ')}` : '';
+  return ok + bad;
+}
