@@ -163,7 +163,7 @@ function judgeReplication(result: Facts['replication'], policy: Policy, role: Ro
  * run is what makes it read-only and starts the IO thread; from then on it is judged as any standby.
  */
 function fencedText(c: ReplicationChannel, role: Role): string {
-  const stopped = `${channelName(c)}: IO thread stopped with no error, as the notify handler's promotion leaves it`;
+  const stopped = `${channelName(c)}: IO thread stopped while the SQL thread runs, as the notify handler's promotion leaves it (or a STOP SLAVE IO_THREAD)`;
   if (role === 'writer') return `${stopped}: nothing its old writer logs from then on lands here; started again when this node is demoted`;
   return `${stopped}, on a node that is not the VIP holder but still writable: its demotion has not run yet; the BACKUP notify makes it read-only and starts the IO thread`;
 }
