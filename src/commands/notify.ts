@@ -1,6 +1,7 @@
 import { buildCheckConfig, choicesOf } from '../config/config.js';
 import { DEFAULTS } from '../config/defaults.js';
-import { asFlag, choice, seconds } from '../config/values.js';
+import { asFlag, choice, invalidValue, seconds } from '../config/values.js';
+import { SQL_SAFE_CHANNEL_TEXT, sqlSafeChannel } from '../dialect/replication-statements.js';
 import { logEvent, type EventLevel } from '../log/event-log.js';
 import { parseNotifyEvent, wantedRole } from '../notify/event.js';
 import { acquirePromotionLock, type LockFs } from '../notify/lock-file.js';
@@ -37,6 +38,9 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
     const timeoutMs = str('timeout') === undefined ? DEFAULTS.notifyTimeoutS * 1000 : config.timeoutMs;
     const catchUpTimeoutS = seconds('catchup-timeout', str('catchup-timeout'), DEFAULTS.catchUpTimeoutS, { min: 0, max: 86400 }, asFlag);
     const onCatchUpTimeout = choice('on-catchup-timeout', str('on-catchup-timeout') ?? DEFAULTS.onCatchUpTimeout, choicesOf<NotifyPolicy['onCatchUpTimeout']>('on-catchup-timeout'), asFlag);
+    const peerFence = choice('peer-fence', str('peer-fence') ?? DEFAULTS.peerFence, choicesOf<'on' | 'off'>('peer-fence'), asFlag) === 'on';
+    const peerChannels = parsed.options.get('peer-channel') as string[] | undefined;
+    for (const name of peerChannels ?? []) if (!sqlSafeChannel(name)) throw invalidValue('peer-channel', name, SQL_SAFE_CHANNEL_TEXT, asFlag);
     const spec: NotifySpec = {
       connection: config.connection,
       timeoutMs,
@@ -46,6 +50,8 @@ Exit 0 done or nothing to do, 1 failed or stayed read-only, 2 bad invocation.`,
         onCatchUpTimeout,
         killConnections: parsed.options.get('kill-connections') === true,
         keepUsers: (parsed.options.get('keep-user') as string[] | undefined) ?? DEFAULTS.keepUsers,
+        peerFence,
+        ...(peerChannels && { peerChannels }),
       },
     };
     for (const notice of config.notices) io.stderr(`check-mysql notify: warning: ${notice}\n`);

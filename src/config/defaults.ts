@@ -53,4 +53,6 @@ export const DEFAULTS = {
   switchoverConfirmS: 15,
   /** Beside the connecting user, whose connections --kill-connections leaves alone. */
   keepUsers: ['root'],
+  /** MASTER stops the IO thread of the replication from the peer (notify/peer-io.ts). */
+  peerFence: 'on',
 } as const;

@@ -15,6 +15,9 @@ export function replicationStatements(flavor: Flavor, version: string): readonly
 
 /** Channel (MySQL) and connection (MariaDB) names we put into SQL; anything else is refused, not quoted. */
 const CHANNEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Whether a channel name is one we put into SQL: '' (the default channel) or CHANNEL_NAME. */
+export const sqlSafeChannel = (channel: string): boolean => channel === '' || CHANNEL_NAME.test(channel);
+export const SQL_SAFE_CHANNEL_TEXT = "a channel name of letters, digits, '_', '.' and '-' (at most 64), or '' for the default channel";
 
 /**
  * Stops or starts one channel's IO thread only (its SQL thread goes on applying what was received):
@@ -24,7 +27,7 @@ const CHANNEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
  * Throws for a channel name it would have to quote.
  */
 export function ioThreadSql(flavor: Flavor, version: string, channel: string, verb: 'STOP' | 'START'): string {
-  if (channel !== '' && !CHANNEL_NAME.test(channel)) throw new Error(`refusing to put channel name ${JSON.stringify(channel)} into SQL`);
+  if (!sqlSafeChannel(channel)) throw new Error(`refusing to put channel name ${JSON.stringify(channel)} into SQL`);
   if (flavor === 'mariadb') return channel === '' ? `${verb} SLAVE IO_THREAD` : `${verb} SLAVE '${channel}' IO_THREAD`;
   const noun = atLeast(version, MYSQL_REPLICA_STATEMENTS) ? 'REPLICA' : 'SLAVE';
   return `${verb} ${noun} IO_THREAD${channel === '' ? '' : ` FOR CHANNEL '${channel}'`}`;

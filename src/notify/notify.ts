@@ -22,6 +22,10 @@ export interface NotifyPolicy {
   readonly onCatchUpTimeout: 'stay-read-only' | 'promote';
   readonly killConnections: boolean;
   readonly keepUsers: readonly string[];
+  /** MASTER stops the IO thread of the replication from the peer (peer-io.ts); absent: on. */
+  readonly peerFence?: boolean;
+  /** The channels that come from the peer; absent: every channel. */
+  readonly peerChannels?: readonly string[];
 }
 
 export interface NotifySpec extends CheckSpec {
@@ -103,13 +107,14 @@ function readChannels(session: Session, spec: CheckSpec, deps: CheckDeps, server
   return readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server });
 }
 
+const NO_FENCE: PeerIo = { channels: [], problems: [] };
 const FENCED = 'replication from the peer stopped (IO thread)';
 const NOT_FENCED = 'NOT stopped, so the old writer\'s later writes may land here';
 const RESUMED = 'replication from the peer started again (IO thread)';
 const NOT_RESUMED = 'could not start replication from the peer again';
 
 /** A MASTER run that does not promote starts again what it stopped: this node stays a standby. */
-async function undoFence(session: Session, spec: CheckSpec, deps: CheckDeps, server: ServerInfo, fence: PeerIo): Promise<{ text: string; resumed?: readonly string[] }> {
+async function undoFence(session: Session, spec: NotifySpec, deps: CheckDeps, server: ServerInfo, fence: PeerIo): Promise<{ text: string; resumed?: readonly string[] }> {
   if (fence.channels.length === 0) return { text: '' };
   const resumed = await resumePeer(session, spec, deps, server, fence.channels);
   return { text: resumed.text, ...(resumed.channels.length > 0 && { resumed: resumed.channels }) };
@@ -144,7 +149,7 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   // nothing the old writer logs after it (peer-io.ts). Not stopping is no reason to stay
   // read-only: the log line says so.
   const found = await readChannels(session, spec, deps, before);
-  const fence = await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now));
+  const fence = spec.notify.peerFence === false ? NO_FENCE : await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now), spec.notify.peerChannels);
   const progress = { writable: false };
   try {
     return await catchUpAndPromote(session, spec, deps, before, fence, found, progress);
@@ -249,9 +254,9 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
  * After the demotion's own work, and never a reason to call it failed: a standby that does not
  * replicate is not eligible, which its check says.
  */
-async function resumePeer(session: Session, spec: CheckSpec, deps: CheckDeps, server: ServerInfo, only?: readonly string[]): Promise<{ text: string; channels: readonly string[] }> {
+async function resumePeer(session: Session, spec: NotifySpec, deps: CheckDeps, server: ServerInfo, only?: readonly string[]): Promise<{ text: string; channels: readonly string[] }> {
   try {
-    const resumed = await startPeerIo(session, server, await readChannels(session, spec, deps, server), deadlineAfter(spec.timeoutMs, deps.now), only);
+    const resumed = await startPeerIo(session, server, await readChannels(session, spec, deps, server), deadlineAfter(spec.timeoutMs, deps.now), only ?? spec.notify.peerChannels, only === undefined);
     return { text: peerIoText(resumed, RESUMED, NOT_RESUMED), channels: resumed.channels };
   } catch (err) {
     return { text: `; ${NOT_RESUMED}: ${classifyDriverError(err, 'query').message}`, channels: [] };

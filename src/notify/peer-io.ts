@@ -30,19 +30,29 @@ export interface PeerIo {
 
 const NOTHING: PeerIo = { channels: [], problems: [] };
 
-/** Stops the IO thread of every channel whose IO thread runs or connects. */
-export function stopPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline): Promise<PeerIo> {
-  return each(session, server, channels.filter((c) => c.ioRunning !== 'no'), 'STOP', deadline);
+/**
+ * Stops the IO thread of every channel from the peer (`peerChannels`, else every channel) whose
+ * IO thread runs or connects. A named channel that does not exist is a problem to report.
+ */
+export async function stopPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline, peerChannels?: readonly string[]): Promise<PeerIo> {
+  const stopped = await each(session, server, fromPeer(channels, peerChannels).filter((c) => c.ioRunning !== 'no'), 'STOP', deadline);
+  const missing = (peerChannels ?? []).filter((name) => !channels.some((c) => c.channel === name)).map((name) => `${channelLabel(name)}: no such channel (--peer-channel)`);
+  return missing.length === 0 ? stopped : { channels: stopped.channels, problems: [...stopped.problems, ...missing] };
 }
 
 /**
- * Starts IO threads again: those named in `only` (what this run stopped) if given, else every
- * one stopped alone (IO stopped with no error, SQL thread running: what a promotion leaves).
+ * Starts IO threads of the channels named in `names` (from the peer) whose IO thread is stopped:
+ * with `stoppedAlone`, only those stopped while the SQL thread runs (what a promotion leaves, as
+ * a demotion finds it); without, whatever the SQL thread does (a MASTER run undoing its own stop).
+ * No `names`: every channel.
  */
-export function startPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline, only?: readonly string[]): Promise<PeerIo> {
-  const wanted = only ? channels.filter((c) => c.ioRunning === 'no' && only.includes(c.channel)) : channels.filter(ioStoppedAlone);
+export function startPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline, names?: readonly string[], stoppedAlone = true): Promise<PeerIo> {
+  const wanted = fromPeer(channels, names).filter((c) => (stoppedAlone ? ioStoppedAlone(c) : c.ioRunning === 'no'));
   return each(session, server, wanted, 'START', deadline);
 }
+
+const fromPeer = (channels: readonly ReplicationChannel[], names?: readonly string[]): readonly ReplicationChannel[] =>
+  names === undefined ? channels : channels.filter((c) => names.includes(c.channel));
 
 /** One statement per channel, all under one deadline (several channels must not add up past keepalived's script timeout). */
 async function each(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], verb: 'STOP' | 'START', deadline: Deadline): Promise<PeerIo> {

@@ -515,6 +515,45 @@ describe('notify MASTER: replication from the peer is stopped (IO thread) before
     expect(db.statements().indexOf('SET GLOBAL read_only = OFF')).toBeGreaterThan(db.statements().indexOf("STOP SLAVE 'east' IO_THREAD"));
   });
 
+  it('--peer-channel east: only the channel from the peer is stopped; the other source keeps replicating, and a channel named but absent is reported', async () => {
+    const found = [mariadb11.rows[0]!, mariadb10.rows[0]!];
+    const { outcome, db } = await run('MASTER', [
+      vars(MARIADB, true),
+      replicas(MARIADB, found),
+      { sql: "STOP SLAVE 'east' IO_THREAD" },
+      replicas(MARIADB, [found[0]!, ioStopped(found[1]!)]),
+      { sql: "SELECT MASTER_GTID_WAIT('0-1-2042', 30) AS waited", rows: [{ waited: 0 }] },
+      { sql: "SELECT MASTER_GTID_WAIT('1-101-50215', 30) AS waited", rows: [{ waited: 0 }] },
+      { sql: 'SET GLOBAL read_only = OFF' },
+      vars(MARIADB, false),
+    ], { notify: { peerChannels: ['east', 'west'] } });
+    expect(outcome).toMatchObject({ ok: true, action: 'promoted', message: `${MARIADB_PROMOTED}${fenced('east')}${NOT_FENCED}west: no such channel (--peer-channel)`, fenced: ['east'] });
+    expect(db.statements().filter((q) => q.includes('IO_THREAD'))).toEqual(["STOP SLAVE 'east' IO_THREAD"]);
+  });
+
+  it('--peer-fence off: nothing is stopped, as before the fence', async () => {
+    const { outcome, db } = await run('MASTER', [
+      vars(MARIADB, true),
+      replicas(MARIADB, [mariadb11.rows[0]!]),
+      { sql: "SELECT MASTER_GTID_WAIT('0-1-2042', 30) AS waited", rows: [{ waited: 0 }] },
+      { sql: 'SET GLOBAL read_only = OFF' },
+      vars(MARIADB, false),
+    ], { notify: { peerFence: false } });
+    expect(outcome).toMatchObject({ ok: true, action: 'promoted', message: MARIADB_PROMOTED });
+    expect(outcome.fenced).toBeUndefined();
+    expect(db.statements().filter((q) => q.includes('IO_THREAD'))).toEqual([]);
+  });
+
+  it('--peer-channel east on a demotion: only that channel is started again, not another source stopped alone', async () => {
+    const { outcome, db } = await run('BACKUP', [
+      vars(MARIADB, true),
+      replicas(MARIADB, [ioStopped(mariadb11.rows[0]!), ioStopped(mariadb10.rows[0]!)]),
+      { sql: "START SLAVE 'east' IO_THREAD" },
+    ], { vip: [false], notify: { peerChannels: ['east'] } });
+    expect(outcome).toMatchObject({ ok: true, action: 'already-read-only', resumed: ['east'] });
+    expect(db.statements().filter((q) => q.includes('IO_THREAD'))).toEqual(["START SLAVE 'east' IO_THREAD"]);
+  });
+
   it('a refused STOP (1227) still promotes, and the log line says replication was NOT stopped, in the server\'s words', async () => {
     const { outcome } = await run('MASTER', [
       vars(MYSQL_84, true),
