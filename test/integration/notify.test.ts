@@ -101,6 +101,19 @@ describeWithMariadb('check-mysql notify against a real pair', () => {
     expect((await notify(pair.b, 'MASTER', HELD)).code).toBe(0);
   });
 
+  it('--peer-fence off, or a --peer-channel that is not this one, promotes and leaves replication from the peer running', async () => {
+    const io = async () => (await pair.b.slaveStatus())[0]?.Slave_IO_Running;
+    expect((await notify(pair.b, 'BACKUP', NOT_HELD)).code).toBe(0);
+    const off = await notify(pair.b, 'MASTER', [...HELD, '--peer-fence', 'off']);
+    expect(off.stdout).toMatch(/-> MASTER: promoted: read_only=ON -> read_only=OFF \(\d+ ms\)/);
+    expect(await io()).toBe('Yes');
+    expect((await notify(pair.b, 'BACKUP', NOT_HELD)).code).toBe(0);
+    const other = await notify(pair.b, 'MASTER', [...HELD, '--peer-channel', 'upstream']);
+    expect(other.code, other.stdout + other.stderr).toBe(0);
+    expect(other.stdout).toMatch(/promoted: read_only=ON -> read_only=OFF; NOT stopped, so the old writer's later writes may land here: upstream: no such channel \(--peer-channel\)/);
+    expect(await io()).toBe('Yes');
+  });
+
   it('BACKUP makes the node read-only, and --kill-connections ends client connections but not replication', async () => {
     const app = await pair.b.connect({ user: 'app', password: 'app-pw' });
     const run = await notify(pair.b, 'BACKUP', [...NOT_HELD, '--kill-connections']);
