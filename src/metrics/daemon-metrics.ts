@@ -16,6 +16,7 @@ import { CHECKER_GAUGES, checkerSamples } from './checker-gauges.js';
 import type { GaugeSpec, LabelValues } from './gauge-sample.js';
 import { MYSQLD_EXPORTER_GAUGES, mysqldExporterSamples } from './mysqld-exporter-gauges.js';
 import { PROBE_GAUGES, probeSamples } from './probe-gauges.js';
+import { FENCE_GAUGES, fenceSamples } from './fence-gauges.js';
 import { LAG_GAUGES, lagSamples } from './lag-gauges.js';
 import { PEER_GAUGES, peerSamples } from './peer-gauges.js';
 import { SeriesBook, type RemovableMetric } from './series-book.js';
@@ -64,7 +65,7 @@ export function createDaemonMetrics(registry: Registry, extraLabelNames: readonl
   };
 
   const gauges = new Map<string, Gauge>();
-  for (const spec of [...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES, ...LAG_GAUGES, ...PEER_GAUGES]) gauges.set(spec.name, gaugeFor(spec, base, registry, collect));
+  for (const spec of [...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES, ...LAG_GAUGES, ...FENCE_GAUGES, ...PEER_GAUGES]) gauges.set(spec.name, gaugeFor(spec, base, registry, collect));
   const gaugeSet: ReadonlySet<RemovableMetric> = new Set(gauges.values());
 
   const checks = new Counter({ name: 'check_mysql_checks_total', help: 'Checks run, by raw result (before hysteresis).', labelNames: [...base, 'result'], registers, collect });
@@ -106,7 +107,7 @@ export function createDaemonMetrics(registry: Registry, extraLabelNames: readonl
 
   function publishGauges(target: TargetMeta, state: TargetState, own: LabelValues): void {
     const report = state.lastReport;
-    const samples = [...(report ? [...mysqldExporterSamples(report.facts), ...probeSamples(report.facts), ...lagSamples(report.facts), ...peerSamples(report)] : []), ...checkerSamples(state, target.vip)];
+    const samples = [...(report ? [...mysqldExporterSamples(report.facts), ...probeSamples(report.facts), ...lagSamples(report.facts), ...fenceSamples(report), ...peerSamples(report)] : []), ...checkerSamples(state, target.vip)];
     const current = new Set<string>();
     for (const s of samples) {
       const gauge = gauges.get(s.name)!;

@@ -1,3 +1,4 @@
+import type { Role } from '../types/config.js';
 import type { ReplicationChannel } from '../types/replication.js';
 import { finding, type Finding } from '../types/finding.js';
 import { channelLag, heartbeatLag, lagBeyondDelay, secondsText } from './lag.js';
@@ -28,6 +29,12 @@ export interface ChannelFitness {
  */
 export const ioStoppedAlone = (c: ReplicationChannel): boolean =>
   c.ioRunning === 'no' && c.sqlRunning && (c.lastIoErrno === 0 || SOURCE_UNREACHABLE_ERRNOS.has(c.lastIoErrno));
+
+/**
+ * A channel the check reports as `peer-fenced` (a warning) rather than judging it: stopped alone
+ * on the writer, or on a node still writable without the VIP (its demotion has not run yet).
+ */
+export const peerFenced = (c: ReplicationChannel, role: Role | 'unknown', readOnly: boolean): boolean => ioStoppedAlone(c) && (role === 'writer' || !readOnly);
 
 export const channelName = (c: ReplicationChannel): string => (c.channel === '' ? 'default channel' : `channel '${c.channel}'`);
 

@@ -4,7 +4,7 @@ import { ALIVE_BUT_REFUSING } from '../db/failure.js';
 import type { DbFailure } from '../types/failure.js';
 import type { ProbeResult } from '../types/facts.js';
 import type { CheckLine, Facts, Verdict } from '../types/facts.js';
-import { channelName, ioStoppedAlone, judgeChannel } from './channel-fitness.js';
+import { channelName, judgeChannel, peerFenced } from './channel-fitness.js';
 import { finding, type Finding } from '../types/finding.js';
 import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
 import { MAX_CHANNELS } from '../limits.js';
@@ -143,7 +143,7 @@ function judgeReplication(result: Facts['replication'], policy: Policy, role: Ro
     return { problems, notes, detail: 'no replication configured' };
   }
   for (const c of channels) {
-    if (ioStoppedAlone(c) && (role === 'writer' || !readOnly)) {
+    if (peerFenced(c, role, readOnly)) {
       notes.push(finding('peer-fenced', fencedText(c, role)));
       continue;
     }

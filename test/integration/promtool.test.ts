@@ -425,6 +425,23 @@ describeWithPromtool('promtool: daemon metrics from a real pair, and the alert r
     }
   });
 
+  it("the writer's IO thread from its standby stopped alone, as a promotion leaves it: fenced, and the public IO-thread rule stays quiet", async () => {
+    await pair!.a.exec('STOP SLAVE IO_THREAD');
+    try {
+      const scrapes = await observe();
+      expect(warnings(a)).toEqual(['peer-fenced']);
+      const writer = scrapes.find((s) => s.node === a)!.text;
+      expect(writer).toMatch(/^mysql_slave_status_slave_io_running\{[^}]*\} 0$/m);
+      expect(writer).toMatch(/^check_mysql_replication_fenced\{[^}]*\} 1$/m);
+      expect(scrapes.find((s) => s.node === b)!.text).toMatch(/^check_mysql_replication_fenced\{[^}]*\} 0$/m);
+      await expectMetricsLintClean(scrapes);
+      await expectRulesTest('writer-fenced', scrapes, 'live', {});
+    } finally {
+      await pair!.a.exec('START SLAVE IO_THREAD');
+      await waitForThreads(pair!.a);
+    }
+  });
+
   it('the standby in planned maintenance: the not-eligible rule stays quiet; the maintenance-left-on rule fires only once it has lasted 4 hours', async () => {
     // As the daemon has it while the maintenance file exists: fault at once, checks going on.
     b.state = applyMaintenance(b.state, { on: true, info: { reason: 'kernel patch', since: new Date().toISOString(), by: 'dba@db-b' } }, Date.now());
