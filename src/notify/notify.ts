@@ -143,13 +143,12 @@ async function undoFence(session: Session, spec: NotifySpec, deps: CheckDeps, se
  */
 async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Promise<NotifyOutcome> {
   const before = await readServer(session, spec, deps);
-  if (isWritable(before)) return { ok: true, action: 'already-writable', message: `already writable (${readOnlyText(before)})`, before: readOnlyText(before), after: readOnlyText(before) };
-
   // The fence first, then the catch-up: it applies what was received before the stop, and
   // nothing the old writer logs after it (peer-io.ts). Not stopping is no reason to stay
   // read-only: the log line says so.
   const found = await readChannels(session, spec, deps, before);
   const fence = spec.notify.peerFence === false ? NO_FENCE : await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now), spec.notify.peerChannels);
+  if (isWritable(before)) return alreadyWritable(session, spec, deps, before, fence);
   const progress = { writable: false };
   try {
     return await catchUpAndPromote(session, spec, deps, before, fence, found, progress);
@@ -158,6 +157,28 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
     if (!progress.writable) await undoFence(session, spec, deps, before, fence);
     throw err;
   }
+}
+
+/**
+ * Made writable before this run (a switchover promotes the peer itself when its notify handler
+ * is slow; a restarted keepalived on the writer): fenced all the same, since the VIP holder takes
+ * nothing from its peer. The VIP is looked at once more after the stop: a demotion that ran
+ * before it would have found nothing to start again.
+ */
+async function alreadyWritable(session: Session, spec: NotifySpec, deps: CheckDeps, before: ServerInfo, fence: PeerIo): Promise<NotifyOutcome> {
+  const stale = fence.channels.length > 0 ? staleness(spec, 'writer', deps) : undefined;
+  if (stale) {
+    const undone = await undoFence(session, spec, deps, before, fence);
+    return { ok: true, action: 'stale-ignored', message: `${stale} (already writable)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), ...(undone.resumed && { resumed: undone.resumed }) };
+  }
+  return {
+    ok: true,
+    action: 'already-writable',
+    message: `already writable (${readOnlyText(before)})${peerIoText(fence, FENCED, NOT_FENCED)}`,
+    before: readOnlyText(before),
+    after: readOnlyText(before),
+    ...(fence.channels.length > 0 && { fenced: fence.channels }),
+  };
 }
 
 async function catchUpAndPromote(

@@ -232,9 +232,27 @@ describe('notify MASTER: stop replication from the peer, catch up on every chann
     expect(db.deadlines().slice(firstWait, firstWait + c.waits.length)).toEqual(c.waits.map(() => 30_000 + TIMEOUT_MS));
   });
 
-  it('a writable node is left alone: no replication status read, no SET', async () => {
-    const { outcome } = await run('MASTER', [vars(MYSQL_80, false)]);
+  it('a writable node gets no SET, but is fenced all the same: the VIP holder takes nothing from its peer', async () => {
+    const { outcome, db } = await run('MASTER', [vars(MYSQL_80, false), replicas(MYSQL_80, mysql80replica.healthy), { sql: 'STOP REPLICA IO_THREAD' }]);
+    expect(outcome).toMatchObject({ ok: true, action: 'already-writable', message: `already writable (read_only=OFF super_read_only=OFF)${fenced('default')}`, fenced: [''] });
+    expect(db.statements().filter((q) => q.startsWith('SET'))).toEqual([]);
+  });
+
+  it('a writable node with no replication: nothing to stop', async () => {
+    const { outcome } = await run('MASTER', [vars(MYSQL_80, false), replicas(MYSQL_80, [])]);
     expect(outcome).toMatchObject({ ok: true, action: 'already-writable', message: 'already writable (read_only=OFF super_read_only=OFF)' });
+    expect(outcome.fenced).toBeUndefined();
+  });
+
+  it('a writable node whose VIP left while its IO thread was stopped: started again, and the notification is stale', async () => {
+    const row = mariadb11.rows[0]!;
+    const { outcome } = await run('MASTER', [vars(MARIADB, false), replicas(MARIADB, [row]), { sql: 'STOP SLAVE IO_THREAD' }, replicas(MARIADB, [ioStopped(row)]), { sql: 'START SLAVE IO_THREAD' }], { vip: [true, false] });
+    expect(outcome).toMatchObject({
+      ok: true,
+      action: 'stale-ignored',
+      message: `stale MASTER notification: VIP ${VIP} is not on this node any more; not promoting (already writable)${resumed('default')}`,
+      resumed: [''],
+    });
   });
 
   it('the VIP moving away while catching up stops the promotion (checked again after the wait)', async () => {

@@ -134,7 +134,9 @@ export async function measuredSwitchover(topo: Topology, extra: string[] = []): 
 
 /**
  * `maintenance off` on the old writer, then waits until it is a BACKUP whose daemon reads it
- * healthy, replicating both ways: ready to be switched to again.
+ * healthy, replicating from the writer, and the writer applying what it receives from it (its
+ * IO thread may be stopped: the notify handler's promotion fences it, notify/peer-io.ts, unless
+ * the switchover had made it writable first): ready to be switched to again.
  */
 export async function returnFromMaintenance(topo: Topology, node: NodeName): Promise<void> {
   const t0 = Date.now();
@@ -142,7 +144,9 @@ export async function returnFromMaintenance(topo: Topology, node: NodeName): Pro
   if (off.code !== 0) throw new Error(`maintenance off failed\n${describeRun(off)}`);
   await topo.nodes[node].keepalived?.waitForState('BACKUP', t0 - 1, 15_000);
   await waitForTrack(nodePaths(topo.nodes[node].dir).trackFile, 0, 15_000);
-  await waitFor('replication running both ways', async () => (await threadsRunning(topo.nodes.a.server)) && (await threadsRunning(topo.nodes.b.server)), { timeoutMs: 15_000 });
+  const writer = topo.nodes[other(node)].server;
+  const writerApplies = async (): Promise<boolean> => (await writer.slaveStatus()).every((r) => r.Slave_SQL_Running === 'Yes' && (r.Slave_IO_Running === 'Yes' || Number(r.Last_IO_Errno) === 0));
+  await waitFor(`node ${node} replicating, the writer's SQL thread running`, async () => (await threadsRunning(topo.nodes[node].server)) && (await writerApplies()), { timeoutMs: 15_000 });
 }
 
 /** The VIP holder once both nodes settled: one writable holder, the other a BACKUP with a healthy daemon. */
