@@ -9,6 +9,7 @@ import { isReadOnly } from '../dialect/read-only-state.js';
 import type { CheckReport } from '../types/facts.js';
 import { peerFenced } from '../verdict/channel-fitness.js';
 import type { GaugeSample, GaugeSpec } from './gauge-sample.js';
+import { channelLabels } from './mysqld-exporter-gauges.js';
 
 export const FENCE_GAUGES: readonly GaugeSpec[] = [
   {
@@ -25,8 +26,7 @@ export function fenceSamples(report: CheckReport): GaugeSample[] {
   const readOnly = isReadOnly(server);
   return facts.replication.value.map((c) => ({
     name: 'check_mysql_replication_fenced',
-    // As mysqld_exporter labels a channel: the column the flavour has, the other ''.
-    labels: { channel_name: server.flavor === 'mysql' ? c.channel : '', connection_name: server.flavor === 'mariadb' ? c.channel : '' },
+    labels: channelLabels(server.flavor, c.channel),
     value: peerFenced(c, verdict.role, readOnly) ? 1 : 0,
   }));
 }

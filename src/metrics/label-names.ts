@@ -6,6 +6,7 @@
 import { CHECKER_GAUGES } from './checker-gauges.js';
 import { MYSQLD_EXPORTER_GAUGES } from './mysqld-exporter-gauges.js';
 import { PROBE_GAUGES } from './probe-gauges.js';
+import { FENCE_GAUGES } from './fence-gauges.js';
 import { LAG_GAUGES } from './lag-gauges.js';
 import { PEER_GAUGES } from './peer-gauges.js';
 
@@ -14,7 +15,7 @@ import { PEER_GAUGES } from './peer-gauges.js';
  * `instance` would be renamed exported_instance at scrape time and break `on (instance)` joins).
  */
 export const RESERVED_LABEL_NAMES: ReadonlySet<string> = new Set(
-  ['target', 'instance', 'job', 'result', 'reason', 'kind', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES, ...LAG_GAUGES, ...PEER_GAUGES].flatMap((g) => g.labelNames)],
+  ['target', 'instance', 'job', 'result', 'reason', 'kind', 'le', 'quantile', ...[...MYSQLD_EXPORTER_GAUGES, ...CHECKER_GAUGES, ...PROBE_GAUGES, ...LAG_GAUGES, ...FENCE_GAUGES, ...PEER_GAUGES].flatMap((g) => g.labelNames)],
 );
 
 /** Prometheus' label-name syntax; names starting with `__` are reserved for its internal use. */

@@ -8,6 +8,7 @@
 import type { Facts } from '../types/facts.js';
 import { heartbeatLag, lagBeyondDelay, type LagSource } from '../verdict/lag.js';
 import type { GaugeSample, GaugeSpec } from './gauge-sample.js';
+import { channelLabels } from './mysqld-exporter-gauges.js';
 
 export const LAG_GAUGES: readonly GaugeSpec[] = [
   {
@@ -22,8 +23,7 @@ export function lagSamples(facts: Facts): GaugeSample[] {
   if (!server || !facts.replication?.ok) return [];
   const rows = facts.heartbeat?.ok ? facts.heartbeat.value : [];
   return facts.replication.value.flatMap((c) => {
-    // As mysqld_exporter labels a channel: the column the flavour has, the other ''.
-    const names = { channel_name: server.flavor === 'mysql' ? c.channel : '', connection_name: server.flavor === 'mariadb' ? c.channel : '' };
+    const names = channelLabels(server.flavor, c.channel);
     const sample = (source: LagSource, value: number | null): GaugeSample[] => (value === null ? [] : [{ name: 'check_mysql_replication_lag_seconds', labels: { ...names, source }, value }]);
     const age = rows.find((r) => r.serverId === c.sourceServerId)?.ageSeconds ?? null;
     return [...sample('heartbeat', age === null ? null : heartbeatLag(c, age)), ...sample('seconds_behind', lagBeyondDelay(c))];

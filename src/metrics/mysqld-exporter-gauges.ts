@@ -61,14 +61,14 @@ export function mysqldExporterSamples(facts: Facts): GaugeSample[] {
   return samples;
 }
 
+/** A channel as mysqld_exporter labels it: its name in the label of the column the flavour has, the other ''. */
+export const channelLabels = (flavor: Flavor, channel: string): { channel_name: string; connection_name: string } => ({
+  channel_name: flavor === 'mysql' ? channel : '',
+  connection_name: flavor === 'mariadb' ? channel : '',
+});
+
 function slaveStatusSamples(c: ReplicationChannel, flavor: Flavor): GaugeSample[] {
-  // The channel name lands in the label of the column the flavour has; the other stays ''.
-  const labels = {
-    master_host: c.sourceHost ?? '',
-    master_uuid: c.sourceUuid ?? '',
-    channel_name: flavor === 'mysql' ? c.channel : '',
-    connection_name: flavor === 'mariadb' ? c.channel : '',
-  };
+  const labels = { master_host: c.sourceHost ?? '', master_uuid: c.sourceUuid ?? '', ...channelLabels(flavor, c.channel) };
   const readings: [string, number | null][] = [
     ['slave_io_running', bit(c.ioRunning === 'yes')],
     ['slave_sql_running', bit(c.sqlRunning)],

@@ -14,7 +14,8 @@ import { isWritable, readOnlyText } from '../dialect/read-only-state.js';
 import { setReadOnlyFenced } from './fence.js';
 import { PROMOTE_SQL, demoteSql, killClients } from './read-only.js';
 import { describeWrite, type KillKind, type WriteInFlight } from './writes-in-flight.js';
-import { peerIoText, startPeerIo, stopPeerIo, type PeerIo } from './peer-io.js';
+import { NO_PEER_IO, peerIoText, startPeerIo, stopPeerIo, stoppedByPromotion, stoppedByThisRun, type PeerIo, type PickChannels } from './peer-io.js';
+import { channelLabel } from '../verdict/channel-fitness.js';
 import type { ReplicationChannel } from '../types/replication.js';
 
 export interface NotifyPolicy {
@@ -107,17 +108,20 @@ function readChannels(session: Session, spec: CheckSpec, deps: CheckDeps, server
   return readProbe(replication, { session, deadline: deadlineAfter(spec.timeoutMs, deps.now), now: deps.now }, spec.policy, { server });
 }
 
-const NO_FENCE: PeerIo = { channels: [], problems: [] };
 const FENCED = 'replication from the peer stopped (IO thread)';
 const NOT_FENCED = 'NOT stopped, so the old writer\'s later writes may land here';
 const RESUMED = 'replication from the peer started again (IO thread)';
 const NOT_RESUMED = 'could not start replication from the peer again';
 
+/** IO threads started again: the log line's words, and the channels when there are any. */
+interface Resumed {
+  readonly text: string;
+  readonly resumed?: readonly string[];
+}
+
 /** A MASTER run that does not promote starts again what it stopped: this node stays a standby. */
-async function undoFence(session: Session, spec: NotifySpec, deps: CheckDeps, server: ServerInfo, fence: PeerIo): Promise<{ text: string; resumed?: readonly string[] }> {
-  if (fence.channels.length === 0) return { text: '' };
-  const resumed = await resumePeer(session, spec, deps, server, fence.channels);
-  return { text: resumed.text, ...(resumed.channels.length > 0 && { resumed: resumed.channels }) };
+function undoFence(session: Session, spec: NotifySpec, deps: CheckDeps, server: ServerInfo, fence: PeerIo): Promise<Resumed> {
+  return fence.channels.length === 0 ? Promise.resolve({ text: '' }) : resumePeer(session, spec, deps, server, stoppedByThisRun(fence));
 }
 
 /**
@@ -147,16 +151,36 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   // nothing the old writer logs after it (peer-io.ts). Not stopping is no reason to stay
   // read-only: the log line says so.
   const found = await readChannels(session, spec, deps, before);
-  const fence = spec.notify.peerFence === false ? NO_FENCE : await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now), spec.notify.peerChannels);
+  const fence = spec.notify.peerFence === false ? NO_PEER_IO : await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now), spec.notify.peerChannels);
   if (isWritable(before)) return alreadyWritable(session, spec, deps, before, fence);
-  const progress = { writable: false };
+  let step: Awaited<ReturnType<typeof untilWritable>>;
   try {
-    return await catchUpAndPromote(session, spec, deps, before, fence, found, progress);
+    step = await untilWritable(session, spec, deps, before, fence, found);
   } catch (err) {
     // Failed before read_only=OFF: this node stays a standby, and a standby replicates.
-    if (!progress.writable) await undoFence(session, spec, deps, before, fence);
+    await undoFence(session, spec, deps, before, fence);
     throw err;
   }
+  const { waited, behind } = step;
+  if (step.notPromoted) {
+    const undone = await undoFence(session, spec, deps, before, fence);
+    return { ...step.notPromoted, message: `${step.notPromoted.message}${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), waited, ...resumedField(undone) };
+  }
+  if (staleness(spec, 'writer', deps)) {
+    const undone = await demote(session, spec, deps);
+    return { ...undone, action: 'demoted-again', message: `VIP ${spec.policy.vip} left while promoting; demoted again: ${undone.message}`, before: readOnlyText(before), waited };
+  }
+  const after = await readServer(session, spec, deps);
+  const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
+  return {
+    ok: isWritable(after),
+    action: 'promoted',
+    message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}${peerIoText(fence, FENCED, NOT_FENCED)}`,
+    before: readOnlyText(before),
+    after: readOnlyText(after),
+    waited,
+    ...(fence.channels.length > 0 && { fenced: fence.channels }),
+  };
 }
 
 /**
@@ -169,7 +193,7 @@ async function alreadyWritable(session: Session, spec: NotifySpec, deps: CheckDe
   const stale = fence.channels.length > 0 ? staleness(spec, 'writer', deps) : undefined;
   if (stale) {
     const undone = await undoFence(session, spec, deps, before, fence);
-    return { ok: true, action: 'stale-ignored', message: `${stale} (already writable)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), ...(undone.resumed && { resumed: undone.resumed }) };
+    return { ok: true, action: 'stale-ignored', message: `${stale} (already writable)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), ...resumedField(undone) };
   }
   return {
     ok: true,
@@ -181,19 +205,24 @@ async function alreadyWritable(session: Session, spec: NotifySpec, deps: CheckDe
   };
 }
 
-async function catchUpAndPromote(
+type Waited = { channel: string; target: string; outcome: string; ms: number };
+
+/**
+ * Everything up to and including read_only=OFF: the catch-up, then the two reasons not to
+ * promote (it timed out under stay-read-only; the VIP left meanwhile), which it returns as
+ * `notPromoted` (the caller starts the IO threads again), then the SET.
+ */
+async function untilWritable(
   session: Session,
   spec: NotifySpec,
   deps: CheckDeps,
   before: ServerInfo,
   fence: PeerIo,
   found: readonly ReplicationChannel[],
-  progress: { writable: boolean },
-): Promise<NotifyOutcome> {
+): Promise<{ waited: Waited[]; behind: Waited[]; notPromoted?: Pick<NotifyOutcome, 'ok' | 'action' | 'message'> }> {
   // Read again after a stop: the catch-up waits for what was received up to it.
   const channels = fence.channels.length > 0 ? await readChannels(session, spec, deps, before) : found;
-  const fenceText = peerIoText(fence, FENCED, NOT_FENCED);
-  const waited: { channel: string; target: string; outcome: string; ms: number }[] = [];
+  const waited: Waited[] = [];
   // One budget for all channels, not one each: the lock other MASTER runs wait on is sized by it.
   const budgetEnds = deps.now() + spec.notify.catchUpTimeoutS * 1000;
   for (const wait of catchUpWaits(before.flavor, before.version, channels)) {
@@ -205,32 +234,13 @@ async function catchUpAndPromote(
   }
   const behind = waited.filter((w) => w.outcome !== 'caught-up');
   if (behind.length > 0 && spec.notify.onCatchUpTimeout === 'stay-read-only') {
-    const what = behind.map((w) => `${w.channel || 'default'} ${w.outcome} waiting for ${w.target}`).join('; ');
-    const undone = await undoFence(session, spec, deps, before, fence);
-    return { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), waited, ...(undone.resumed && { resumed: undone.resumed }) };
+    const what = behind.map((w) => `${channelLabel(w.channel)} ${w.outcome} waiting for ${w.target}`).join('; ');
+    return { waited, behind, notPromoted: { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)` } };
   }
   const stale = staleness(spec, 'writer', deps);
-  if (stale) {
-    const undone = await undoFence(session, spec, deps, before, fence);
-    return { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), waited, ...(undone.resumed && { resumed: undone.resumed }) };
-  }
+  if (stale) return { waited, behind, notPromoted: { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)` } };
   await session.query(PROMOTE_SQL, deadlineAfter(spec.timeoutMs, deps.now));
-  progress.writable = true;
-  if (staleness(spec, 'writer', deps)) {
-    const undone = await demote(session, spec, deps);
-    return { ...undone, action: 'demoted-again', message: `VIP ${spec.policy.vip} left while promoting; demoted again: ${undone.message}`, before: readOnlyText(before), waited };
-  }
-  const after = await readServer(session, spec, deps);
-  const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
-  return {
-    ok: isWritable(after),
-    action: 'promoted',
-    message: `promoted${forced}: ${readOnlyText(before)} -> ${readOnlyText(after)}${fenceText}`,
-    before: readOnlyText(before),
-    after: readOnlyText(after),
-    waited,
-    ...(fence.channels.length > 0 && { fenced: fence.channels }),
-  };
+  return { waited, behind };
 }
 
 /**
@@ -256,7 +266,7 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
   }
   const killed = spec.notify.killConnections ? await killClients(session, keep, spec.timeoutMs, deps.now) : 0;
   const kills = spec.notify.killConnections ? `; killed ${killed} client connection(s)` : '';
-  const resumed = isWritable(after) ? { text: '', channels: [] } : await resumePeer(session, spec, deps, after);
+  const resumed: Resumed = isWritable(after) ? { text: '' } : await resumePeer(session, spec, deps, after, stoppedByPromotion(spec.notify.peerChannels));
   const action = sql ? 'demoted' : 'already-read-only';
   return {
     ok: !isWritable(after),
@@ -266,23 +276,25 @@ async function demote(session: Session, spec: NotifySpec, deps: CheckDeps): Prom
     after: readOnlyText(after),
     killed,
     ...(ended.length > 0 && { ended: ended.map(endedField) }),
-    ...(resumed.channels.length > 0 && { resumed: resumed.channels }),
+    ...resumedField(resumed),
   };
 }
 
 /**
- * Once read-only, a standby again: the IO threads a promotion stopped start again (peer-io.ts).
- * After the demotion's own work, and never a reason to call it failed: a standby that does not
- * replicate is not eligible, which its check says.
+ * Once read-only, a standby again: the IO threads `pick` chooses start again (peer-io.ts). Never a
+ * reason to call the run failed: a standby that does not replicate is not eligible, which its
+ * check says.
  */
-async function resumePeer(session: Session, spec: NotifySpec, deps: CheckDeps, server: ServerInfo, only?: readonly string[]): Promise<{ text: string; channels: readonly string[] }> {
+async function resumePeer(session: Session, spec: NotifySpec, deps: CheckDeps, server: ServerInfo, pick: PickChannels): Promise<Resumed> {
   try {
-    const resumed = await startPeerIo(session, server, await readChannels(session, spec, deps, server), deadlineAfter(spec.timeoutMs, deps.now), only ?? spec.notify.peerChannels, only === undefined);
-    return { text: peerIoText(resumed, RESUMED, NOT_RESUMED), channels: resumed.channels };
+    const started = await startPeerIo(session, server, pick(await readChannels(session, spec, deps, server)), deadlineAfter(spec.timeoutMs, deps.now));
+    return { text: peerIoText(started, RESUMED, NOT_RESUMED), ...(started.channels.length > 0 && { resumed: started.channels }) };
   } catch (err) {
-    return { text: `; ${NOT_RESUMED}: ${classifyDriverError(err, 'query').message}`, channels: [] };
+    return { text: `; ${NOT_RESUMED}: ${classifyDriverError(err, 'query').message}` };
   }
 }
+
+const resumedField = (r: Resumed): Pick<NotifyOutcome, 'resumed'> => (r.resumed ? { resumed: r.resumed } : {});
 
 const endedText = (ended: readonly WriteInFlight[]): string =>
   ended.length === 0 ? '' : `; ended ${ended.length} stalled write(s) holding it up: ${ended.map((w) => `KILL ${w.kill} ${describeWrite(w)}`).join(', ')}`;

@@ -19,7 +19,7 @@ import { ioThreadSql } from '../dialect/replication-statements.js';
 import type { ReplicationChannel } from '../types/replication.js';
 import type { ServerInfo } from '../types/server.js';
 import type { Session } from '../types/session.js';
-import { ioStoppedAlone } from '../verdict/channel-fitness.js';
+import { channelLabel, ioStoppedAlone } from '../verdict/channel-fitness.js';
 
 export interface PeerIo {
   /** Channels whose IO thread was stopped or started ('' is the default channel). */
@@ -28,7 +28,10 @@ export interface PeerIo {
   readonly problems: readonly string[];
 }
 
-const NOTHING: PeerIo = { channels: [], problems: [] };
+export const NO_PEER_IO: PeerIo = { channels: [], problems: [] };
+
+/** Which channels to start again: given the replication status just read. */
+export type PickChannels = (channels: readonly ReplicationChannel[]) => readonly ReplicationChannel[];
 
 /**
  * Stops the IO thread of every channel from the peer (`peerChannels`, else every channel) whose
@@ -40,15 +43,14 @@ export async function stopPeerIo(session: Session, server: ServerInfo, channels:
   return missing.length === 0 ? stopped : { channels: stopped.channels, problems: [...stopped.problems, ...missing] };
 }
 
-/**
- * Starts IO threads of the channels named in `names` (from the peer) whose IO thread is stopped:
- * with `stoppedAlone`, only those stopped while the SQL thread runs (what a promotion leaves, as
- * a demotion finds it); without, whatever the SQL thread does (a MASTER run undoing its own stop).
- * No `names`: every channel.
- */
-export function startPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline, names?: readonly string[], stoppedAlone = true): Promise<PeerIo> {
-  const wanted = fromPeer(channels, names).filter((c) => (stoppedAlone ? ioStoppedAlone(c) : c.ioRunning === 'no'));
-  return each(session, server, wanted, 'START', deadline);
+/** What a demotion starts again: the channels from the peer whose IO thread a promotion stopped. */
+export const stoppedByPromotion = (peerChannels?: readonly string[]): PickChannels => (channels) => fromPeer(channels, peerChannels).filter(ioStoppedAlone);
+
+/** What a MASTER run that does not promote starts again: what it stopped, whatever the SQL thread does now. */
+export const stoppedByThisRun = (fence: PeerIo): PickChannels => (channels) => channels.filter((c) => c.ioRunning === 'no' && fence.channels.includes(c.channel));
+
+export function startPeerIo(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], deadline: Deadline): Promise<PeerIo> {
+  return each(session, server, channels, 'START', deadline);
 }
 
 const fromPeer = (channels: readonly ReplicationChannel[], names?: readonly string[]): readonly ReplicationChannel[] =>
@@ -56,7 +58,7 @@ const fromPeer = (channels: readonly ReplicationChannel[], names?: readonly stri
 
 /** One statement per channel, all under one deadline (several channels must not add up past keepalived's script timeout). */
 async function each(session: Session, server: ServerInfo, channels: readonly ReplicationChannel[], verb: 'STOP' | 'START', deadline: Deadline): Promise<PeerIo> {
-  if (channels.length === 0) return NOTHING;
+  if (channels.length === 0) return NO_PEER_IO;
   const done: string[] = [];
   const problems: string[] = [];
   for (const c of channels) {
@@ -69,8 +71,6 @@ async function each(session: Session, server: ServerInfo, channels: readonly Rep
   }
   return { channels: done, problems };
 }
-
-export const channelLabel = (channel: string): string => (channel === '' ? 'default' : channel);
 
 /** "; replication from the peer stopped (default)" and the like, for the notify log line. */
 export function peerIoText(io: PeerIo, done: string, failed: string): string {

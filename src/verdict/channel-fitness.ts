@@ -37,6 +37,8 @@ export const ioStoppedAlone = (c: ReplicationChannel): boolean =>
 export const peerFenced = (c: ReplicationChannel, role: Role | 'unknown', readOnly: boolean): boolean => ioStoppedAlone(c) && (role === 'writer' || !readOnly);
 
 export const channelName = (c: ReplicationChannel): string => (c.channel === '' ? 'default channel' : `channel '${c.channel}'`);
+/** The short form, for lists: 'default' or the name. */
+export const channelLabel = (channel: string): string => (channel === '' ? 'default' : channel);
 
 function sourceOf(c: ReplicationChannel): string {
   if (!c.sourceHost) return 'the source';

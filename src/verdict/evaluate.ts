@@ -4,7 +4,7 @@ import { ALIVE_BUT_REFUSING } from '../db/failure.js';
 import type { DbFailure } from '../types/failure.js';
 import type { ProbeResult } from '../types/facts.js';
 import type { CheckLine, Facts, Verdict } from '../types/facts.js';
-import { channelName, judgeChannel, peerFenced } from './channel-fitness.js';
+import { channelLabel, channelName, judgeChannel, peerFenced } from './channel-fitness.js';
 import { finding, type Finding } from '../types/finding.js';
 import { isReadOnly, readOnlyText } from '../dialect/read-only-state.js';
 import { MAX_CHANNELS } from '../limits.js';
@@ -169,7 +169,7 @@ function fencedText(c: ReplicationChannel, role: Role): string {
 }
 
 function describeChannel(c: ReplicationChannel, beat: Beat): string {
-  const name = c.channel === '' ? 'default' : c.channel;
+  const name = channelLabel(c.channel);
   const lag = c.secondsBehind === null ? 'lag NULL' : `lag ${c.secondsBehind} s`;
   const heartbeat = typeof beat === 'number' ? `, heartbeat ${secondsText(beat)} s old` : '';
   const delay = c.sqlDelay > 0 ? ` (SQL_Delay ${c.sqlDelay} s)` : '';

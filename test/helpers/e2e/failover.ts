@@ -16,6 +16,8 @@ import { other } from './node.js';
 import type { Topology } from './topology.js';
 import { WRITES_TABLE } from '../servers/ns-pair.js';
 import type { NsServer } from '../servers/ns-server.js';
+import { formatGtid, parseGtidList, type MariadbGtid } from '../../../src/gtid/mariadb-gtid-list.js';
+import { waitForCatchUp } from '../servers/replication.js';
 import { waitFor } from '../wait.js';
 
 export type FailureKind = 'kill-mysqld' | 'stop-mysqld' | 'cut-link' | 'kill-daemon' | 'read-lock' | 'full-disk';
@@ -270,24 +272,20 @@ export interface AfterStall {
 interface Row2 { seq: number; serverId: number }
 const key = (r: Row2): string => `${r.seq}/${r.serverId}`;
 
-/** Waits until `replica` has applied all `source` has logged; or says where its replication stopped on an error. */
+/** waitForCatchUp, saying where `replica`'s replication stands when it does not catch up. */
 async function catchUp(replica: NsServer, source: NsServer, timeoutMs: number): Promise<void> {
-  const pos = await source.variable('gtid_binlog_pos');
-  await waitFor(`server ${replica.serverId} to reach GTID ${pos} of server ${source.serverId}`, async () => {
-    const [r] = await replica.sql('SELECT MASTER_GTID_WAIT(?, 0.5) AS r', [pos]);
-    if (Number(r?.r) === 0) return true;
+  await waitForCatchUp(replica, source, timeoutMs).catch(async (err: Error) => {
     const [st] = await replica.slaveStatus();
-    if (st?.Slave_IO_Running === 'No' || st?.Slave_SQL_Running === 'No') {
-      throw new Error(`server ${replica.serverId}'s replication from server ${source.serverId} stopped: IO ${String(st.Slave_IO_Running)} ${String(st.Last_IO_Errno)} ${String(st.Last_IO_Error)}, SQL ${String(st.Slave_SQL_Running)} ${String(st.Last_SQL_Errno)} ${String(st.Last_SQL_Error)}`);
-    }
-    return undefined;
-  }, { timeoutMs, intervalMs: 10 });
+    throw new Error(`${err.message}: IO ${String(st?.Slave_IO_Running)} ${String(st?.Last_IO_Errno)} ${String(st?.Last_IO_Error)}, SQL ${String(st?.Slave_SQL_Running)} ${String(st?.Last_SQL_Errno)} ${String(st?.Last_SQL_Error)}`);
+  });
 }
 
-/** The old writer's own GTID domain in its binlog position, e.g. "1-1-57"; '' if none. */
-async function ownPosition(server: NsServer): Promise<string> {
-  const domain = await server.variable('gtid_domain_id');
-  return (await server.variable('gtid_binlog_pos')).split(',').find((g) => g.split('-')[0] === domain) ?? '';
+const positions = async (server: NsServer, variable: string): Promise<MariadbGtid[]> => parseGtidList(await server.variable(variable));
+
+/** The old writer's own GTID domain in its binlog position (1-1-57, say); undefined if none. */
+async function ownPosition(server: NsServer): Promise<MariadbGtid | undefined> {
+  const domain = Number(await server.variable('gtid_domain_id'));
+  return (await positions(server, 'gtid_binlog_pos')).find((g) => g.domain === domain);
 }
 
 /**
@@ -296,11 +294,10 @@ async function ownPosition(server: NsServer): Promise<string> {
  * position in its own GTID domain), and is left as the promotion left it (IO thread stopped, SQL
  * thread running), so that a demotion or a restart of mysqld starts it from there.
  */
-async function skipKeptOut(next: NsServer, oldOwn: string): Promise<void> {
-  const domain = oldOwn.split('-')[0];
+async function skipKeptOut(next: NsServer, oldOwn: MariadbGtid): Promise<void> {
   // Its own domain is further on in its binlog than in gtid_slave_pos, which strict mode requires.
-  const others = (await next.variable('gtid_binlog_pos')).split(',').filter((g) => g !== '' && g.split('-')[0] !== domain);
-  await next.exec('STOP SLAVE', `SET GLOBAL gtid_slave_pos = '${[...others, oldOwn].join(',')}'`, 'START SLAVE SQL_THREAD');
+  const others = (await positions(next, 'gtid_binlog_pos')).filter((g) => g.domain !== oldOwn.domain);
+  await next.exec('STOP SLAVE', `SET GLOBAL gtid_slave_pos = '${[...others, oldOwn].map(formatGtid).join(',')}'`, 'START SLAVE SQL_THREAD');
 }
 
 /**
@@ -325,9 +322,9 @@ export async function afterStall(topo: Topology, run: FailoverRun): Promise<Afte
   const [st] = await nextServer.slaveStatus();
   const nextFromOld = `IO ${String(st?.Slave_IO_Running)}, SQL ${String(st?.Slave_SQL_Running)}`;
   const oldOwn = await ownPosition(oldServer);
-  const nextHas = (await nextServer.variable('gtid_slave_pos')).split(',').find((g) => g.split('-')[0] === oldOwn.split('-')[0]) ?? '';
-  const keptOut = oldOwn !== '' && Number(oldOwn.split('-')[2]) > Number(nextHas.split('-')[2] ?? 0) ? `${nextHas || 'none'} .. ${oldOwn}` : '';
-  if (keptOut !== '') await skipKeptOut(nextServer, oldOwn);
+  const nextHas = oldOwn && (await positions(nextServer, 'gtid_slave_pos')).find((g) => g.domain === oldOwn.domain);
+  const keptOut = oldOwn && oldOwn.seq > (nextHas?.seq ?? 0n) ? `${nextHas ? formatGtid(nextHas) : 'none'} .. ${formatGtid(oldOwn)}` : '';
+  if (oldOwn && keptOut !== '') await skipKeptOut(nextServer, oldOwn);
   const rows = async (s: typeof oldServer): Promise<Row2[]> => (await s.sql(`SELECT seq, server_id FROM ${WRITES_TABLE} ORDER BY seq`)).map((r) => ({ seq: Number(r.seq), serverId: Number(r.server_id) }));
   const [onOld, onNext] = await Promise.all([rows(oldServer), rows(nextServer)]);
   const oldKeys = new Set(onOld.map(key));
