@@ -16,11 +16,15 @@
  *   BENCH_BUILDS         label=path/to/bin/check-mysql,... to compare builds (this one)
  *   BENCH_NODE_FLAGS     label=--flag --flag;label=... : a build's node flags instead of the
  *                        systemd unit's (to compare V8 settings, list the same path twice)
+ *   BENCH_FILES          label=dir;label=... : where a build's track and status files go (a
+ *                        fresh directory under dir, removed after), instead of the run's
+ *                        temporary directory on disk: /run or /dev/shm for the shipped unit's
+ *                        tmpfs (RuntimeDirectory=check-mysql)
  *   BENCH_CASES          ids to run (all): writer, writer-hb, standby, standby-hb, many,
  *                        many-hb, pt-heartbeat, exporter, exporter-hb, oneshot, latency
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { newCredentials, type Credentials } from '../test/helpers/servers/credentials.js';
@@ -48,11 +52,16 @@ const CASES = new Set(list(env.BENCH_CASES, ALL_CASES));
 const NODE_FLAGS = new Map(
   (env.BENCH_NODE_FLAGS ?? '').split(';').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim().split(/\s+/).filter(Boolean)] as const),
 );
+const FILES_UNDER = new Map(
+  (env.BENCH_FILES ?? '').split(';').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim()] as const),
+);
 const BUILDS = list(env.BENCH_BUILDS, `this build=${CLI}`).map((b) => {
   const [label, path] = b.includes('=') ? [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)] : [b, b];
   if (!existsSync(path!)) throw new Error(`BENCH_BUILDS: ${path} does not exist`);
   const flags = NODE_FLAGS.get(label!);
-  return { label: label!, cli: path!, ...(flags && { nodeFlags: flags }) };
+  const filesUnder = FILES_UNDER.get(label!);
+  if (filesUnder !== undefined && !existsSync(filesUnder)) throw new Error(`BENCH_FILES: ${filesUnder} does not exist`);
+  return { label: label!, cli: path!, ...(flags && { nodeFlags: flags }), ...(filesUnder !== undefined && { filesUnder }) };
 });
 const ONESHOT_RUNS = 10; // per command and round
 const NAGIOS = '/usr/lib/nagios/plugins/check_mysql';
@@ -137,6 +146,8 @@ function keep(figures: Figures, key: string, unit: string, windows: readonly Win
 
 async function main(): Promise<void> {
   const dir = await makeTempDir();
+  /** Files directories made outside `dir` (BENCH_FILES), removed at the end. */
+  const temporary: string[] = [];
   let pair: Pair | undefined;
   let stopHeartbeat: (() => Promise<void>) | undefined;
   try {
@@ -163,7 +174,7 @@ async function main(): Promise<void> {
         const servers = c.on === 'writer' ? [writer] : c.on === 'standby' ? [standby] : [writer, standby];
         // allSettled: every daemon is stopped before the next case, or before the files go.
         const settled = await Promise.allSettled(
-          BUILDS.map((b) => runDaemon({ cli: b.cli, ...(b.nodeFlags && { nodeFlags: b.nodeFlags }), targets: c.targets, servers, filesDir: mkdtempSync(join(dir, 'files-')), configDir: dir, ...(c.heartbeat && { heartbeatTable: tableOf(c) }), ...windows })),
+          BUILDS.map((b) => runDaemon({ cli: b.cli, ...(b.nodeFlags && { nodeFlags: b.nodeFlags }), targets: c.targets, servers, filesDir: filesDirFor(b, dir, temporary), configDir: dir, ...(c.heartbeat && { heartbeatTable: tableOf(c) }), ...windows })),
         );
         settled.forEach((r, i) => {
           if (r.status === 'rejected') throw r.reason;
@@ -180,12 +191,21 @@ async function main(): Promise<void> {
     await stopHeartbeat?.().catch(() => undefined);
     await pair?.cleanup();
     await removeTempDir(dir);
+    for (const d of temporary) rmSync(d, { recursive: true, force: true });
   }
+}
+
+/** A fresh directory for one daemon's files: under the build's BENCH_FILES directory, else in the run's own. */
+function filesDirFor(build: { filesUnder?: string }, dir: string, temporary: string[]): string {
+  if (build.filesUnder === undefined) return mkdtempSync(join(dir, 'files-'));
+  const made = mkdtempSync(join(build.filesUnder, 'check-mysql-bench-'));
+  temporary.push(made);
+  return made;
 }
 
 function printTables(figures: Figures, version: string, dir: string, round: number): void {
   console.log(`\n## after round ${round} of ${ROUNDS}`);
-  console.log(`\ndaemon: CPU (user+sys, all threads) per check, interval 1 s, TCP on loopback to a replicated MariaDB ${version} pair, files on ${fsType(dir)} (${dir.replace(/[^/]*$/, '')})`);
+  console.log(`\ndaemon: CPU (user+sys, all threads) per check, interval 1 s, TCP on loopback to a replicated MariaDB ${version} pair, files on ${fsType(dir)} (${dir.replace(/[^/]*$/, '')})${BUILDS.flatMap((b) => (b.filesUnder === undefined ? [] : [`, ${b.label}'s on ${fsType(b.filesUnder)} (${b.filesUnder})`])).join('')}`);
   console.log(`${process.version} ${UNIT_NODE_FLAGS.join(' ') || 'with no V8 flags'} (as the systemd unit runs it); median of ${round} round(s) × ${WINDOWS} windows of ${WINDOW_S} s after ${WARMUP_S} s of warm-up, one /metrics scrape per window${BUILDS.length > 1 ? '; the builds ran each case at the same time' : ''}`);
   console.log(`| build | targets on | targets | CPU ms per check | windows (min–max) | % of one core | RSS MiB |${BUILDS.length > 1 ? ` × ${BUILDS[0]!.label} |` : ''}`);
   console.log(`|---|---|---:|---:|---|---:|---:|${BUILDS.length > 1 ? '---:|' : ''}`);

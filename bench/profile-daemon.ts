@@ -3,8 +3,15 @@
  * under `node --cpu-prof` against a fresh replicated pair (targets spread over the writer and the
  * standby, --heartbeat-table on), then prints the self time by function and by file, and leaves
  * the .cpuprofile for Chrome's DevTools. Environment: PROFILE_TARGETS (20), PROFILE_SECONDS (30),
- * PROFILE_HEARTBEAT (1; 0 leaves --heartbeat-table out), PROFILE_ON (pair | writer | standby).
+ * PROFILE_HEARTBEAT (1; 0 leaves --heartbeat-table out), PROFILE_ON (pair | writer | standby),
+ * PROFILE_WARMUP_SECONDS (5; V8 compiles the hot paths for the first minute).
+ *
+ * PROFILE_WITH=perf samples with Linux perf instead (`node --perf-basic-prof`, `perf record` on
+ * the daemon's pid, CPU time only). Prefer it for "where does the CPU go": `--cpu-prof` samples
+ * the main thread by wall time, so the time a loopback write() spends preempted by the mysqld
+ * it woke (same CPU) reads as ours.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHeartbeatTable, HEARTBEAT_TABLE } from '../test/helpers/servers/heartbeat.js';
@@ -18,6 +25,8 @@ const TARGETS = Number(process.env.PROFILE_TARGETS ?? 20);
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 30);
 const HEARTBEAT = process.env.PROFILE_HEARTBEAT !== '0';
 const ON = process.env.PROFILE_ON ?? 'pair';
+const WARMUP = Number(process.env.PROFILE_WARMUP_SECONDS ?? 5);
+const PERF = process.env.PROFILE_WITH === 'perf';
 const OUT = join(__dirname, '..', '.profiles');
 
 interface Node {
@@ -61,6 +70,16 @@ function summarize(file: string): void {
   for (const [k, us] of top(files, 20)) console.log(`${(us / 1000).toFixed(1).padStart(7)} | ${((us / total) * 100).toFixed(1).padStart(4)} | ${k}`);
 }
 
+/** perf's self time by symbol, and by DSO (the kernel, node itself, JIT code); the data stays for `perf report -i`. */
+function summarizePerf(data: string): void {
+  const report = (sort: string) =>
+    execFileSync('perf', ['report', '-i', data, '--no-children', '--sort', sort, '--stdio', '--percent-limit', '0.7', '-g', 'none'], { encoding: 'utf8', maxBuffer: 64 << 20 })
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+      .join('\n');
+  console.log(`\nperf ${data}: self time by DSO\n${report('dso')}\n\nby symbol\n${report('dso,sym')}`);
+}
+
 async function main(): Promise<void> {
   const dir = await makeTempDir();
   const pair = await startPair();
@@ -78,18 +97,24 @@ async function main(): Promise<void> {
       filesDir: dir,
       configDir: dir,
       ...(HEARTBEAT && { heartbeatTable: () => hb }),
-      nodeFlags: [...UNIT_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${OUT}`, '--cpu-prof-interval=200'],
+      nodeFlags: [...UNIT_NODE_FLAGS, ...(PERF ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${OUT}`, '--cpu-prof-interval=200'])],
       warmupMs: 0,
       windows: 0,
       windowMs: 0,
     });
-    await sleep(5000);
+    await sleep(WARMUP * 1000);
     const c0 = cpuMs(d.child.pid!);
-    await sleep(SECONDS * 1000);
+    const perfData = join(OUT, `perf-${d.child.pid}.data`);
+    if (PERF) execFileSync('perf', ['record', '-q', '-F', '997', '-g', '-o', perfData, '-p', String(d.child.pid), '--', 'sleep', String(SECONDS)], { stdio: 'ignore' });
+    else await sleep(SECONDS * 1000);
     const c1 = cpuMs(d.child.pid!);
     const health = await get(d.port, '/health', 5000);
     console.log(`${TARGETS} targets on ${ON}${HEARTBEAT ? ', --heartbeat-table' : ''}: ${((c1 - c0) / (TARGETS * SECONDS)).toFixed(3)} ms of CPU per check (approx., profiler on); /health ${health.status}`);
     await stop(d.child);
+    if (PERF) {
+      summarizePerf(perfData);
+      return;
+    }
     const made = readdirSync(OUT).filter((f) => !before.has(f) && f.endsWith('.cpuprofile'));
     for (const f of made) summarize(join(OUT, f));
   } finally {
