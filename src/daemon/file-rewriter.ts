@@ -10,12 +10,17 @@ const compared = Buffer.alloc(COMPARE_MAX_BYTES + 1);
 
 interface Kept {
   /** The inode this process last renamed to the path. */
-  live: FileIdentity;
+  live: Held;
   /** The inode the path held before that, still linked under a hidden name for the next write. */
   spare?: Spare;
 }
 
-interface Spare extends FileIdentity {
+/** One of our inodes, and the descriptor we keep open on it once it has been a spare (one per inode, two per path at most). */
+interface Held extends FileIdentity {
+  fd?: number;
+}
+
+interface Spare extends Held {
   readonly name: string;
 }
 
@@ -28,6 +33,9 @@ interface Spare extends FileIdentity {
  * and the next write fills it and renames it back over the file. Readers still only ever see a
  * whole file (a rename); one that kept the file open for more than one interval can see it
  * rewritten in place.
+ *
+ * A spare is written through a descriptor kept open on it (an open and a close less per write,
+ * which is a few % of the daemon's CPU), and only once an lstat of its name shows our inode there.
  *
  * Only an inode this process created and put at the path is reused, and only while nothing else
  * links it (checked by device, inode number and link count after every step); anything else
@@ -60,20 +68,27 @@ export class FileRewriter {
       return;
     }
     const filled = kept.spare && fill(kept.spare, content) ? kept.spare : undefined;
-    if (kept.spare && !filled) unlinkQuietly(kept.spare.name);
+    if (kept.spare && !filled) drop(kept.spare, true);
     const [a, b] = this.namesFor(path);
     if (!filled) {
       // Keep what is live now (ours, if unchanged), then replace it as writeFileAtomic does.
       const spare = keep(path, kept.live, a);
-      this.kept.set(path, spare ? { live: writeFileAtomic(path, content), spare } : { live: writeFileAtomic(path, content) });
+      let live: FileIdentity;
+      try {
+        live = writeFileAtomic(path, content);
+      } catch (err) {
+        if (spare) drop(spare, true);
+        throw err;
+      }
+      this.kept.set(path, spare ? { live, spare } : { live });
       return;
     }
     const spare = keep(path, kept.live, filled.name === a ? b : a);
     try {
       renameSync(filled.name, path);
     } catch (err) {
-      unlinkQuietly(filled.name);
-      if (spare) unlinkQuietly(spare.name);
+      drop(filled, true);
+      if (spare) drop(spare, true);
       throw err;
     }
     // The objects of the last write are reused: a check should leave as little as it can to collect.
@@ -83,11 +98,12 @@ export class FileRewriter {
     this.kept.set(path, kept);
   }
 
-  /** Unlinks the hidden spare of each path: the daemon will not write them again (a stop, a reload). */
+  /** Unlinks the hidden spare of each path and closes what it holds: the daemon will not write them again (a stop, a reload). */
   release(paths: readonly string[]): void {
     for (const path of paths) {
-      const spare = this.kept.get(path)?.spare;
-      if (spare) unlinkQuietly(spare.name);
+      const kept = this.kept.get(path);
+      if (kept?.spare) drop(kept.spare, true);
+      if (kept) drop(kept.live, false);
       this.kept.delete(path);
       this.spareNames.delete(path);
       this.seen.delete(path);
@@ -165,8 +181,31 @@ function holds(path: string, content: string, seen: Map<string, Seen>, now: () =
 /** Numbers, not BigInts (a BigInt stat costs ~1 KB of garbage): past 2^53 an inode number only loses precision, and the link count is checked too. */
 const same = (a: FileIdentity, b: { dev: number; ino: number }): boolean => a.dev === b.dev && a.ino === b.ino;
 
-/** Writes `content` over the spare in place, if it is still our inode and linked nowhere else. */
+/**
+ * Writes `content` over the spare in place, if it is still our inode at its name and linked
+ * nowhere else: through the descriptor kept on it, opened (never following a link) the first time.
+ */
 function fill(spare: Spare, content: string): boolean {
+  let s: ReturnType<typeof lstatSync>;
+  try {
+    s = lstatSync(spare.name);
+  } catch {
+    return false;
+  }
+  if (!s?.isFile() || !same(spare, s) || s.nlink !== 1) return false;
+  if (spare.fd === undefined && !open(spare)) return false;
+  try {
+    const bytes = Buffer.from(content);
+    if (writeSync(spare.fd!, bytes, 0, bytes.length, 0) !== bytes.length) return false;
+    if (s.size > bytes.length) ftruncateSync(spare.fd!, bytes.length);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the spare for writing, and keeps the descriptor only if it is the inode we know. */
+function open(spare: Spare): boolean {
   let fd: number;
   try {
     fd = openSync(spare.name, OPEN_SPARE);
@@ -175,23 +214,41 @@ function fill(spare: Spare, content: string): boolean {
   }
   try {
     const s = fstatSync(fd);
-    if (!s.isFile() || !same(spare, s) || s.nlink !== 1) return false;
-    const bytes = Buffer.from(content);
-    if (writeSync(fd, bytes, 0, bytes.length, 0) !== bytes.length) return false;
-    if (s.size > bytes.length) ftruncateSync(fd, bytes.length);
-    return true;
+    if (s.isFile() && same(spare, s) && s.nlink === 1) {
+      spare.fd = fd;
+      return true;
+    }
   } catch {
-    return false;
-  } finally {
-    closeSync(fd);
+    // fall through: not ours to keep
   }
+  closeSync(fd);
+  return false;
+}
+
+/** Forgets an inode: closes what we hold on it, and unlinks it when it is a spare we will not fill. */
+function drop(held: Held | Spare, unlink: boolean): void {
+  if (unlink && 'name' in held) unlinkQuietly(held.name);
+  if (held.fd === undefined) return;
+  try {
+    closeSync(held.fd);
+  } catch {
+    // closed already
+  }
+  held.fd = undefined;
 }
 
 /**
  * Links the file at `path` under `name` if it is still the inode we put there and linked nowhere
- * else; a leftover of ours at `name` (a daemon that was killed) is replaced, anything else is left alone.
+ * else; a leftover of ours at `name` (a daemon that was killed) is replaced, anything else is left
+ * alone. The descriptor held on `live` goes with it, or is closed when it is not kept.
  */
-function keep(path: string, live: FileIdentity, name: string): Spare | undefined {
+function keep(path: string, live: Held, name: string): Spare | undefined {
+  const spare = linkAs(path, live, name);
+  if (!spare) drop(live, false);
+  return spare;
+}
+
+function linkAs(path: string, live: Held, name: string): Spare | undefined {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       linkSync(path, name);
@@ -201,7 +258,7 @@ function keep(path: string, live: FileIdentity, name: string): Spare | undefined
     }
     try {
       const s = lstatSync(name);
-      if (s.isFile() && same(live, s) && s.nlink === 2) return { name, dev: live.dev, ino: live.ino };
+      if (s.isFile() && same(live, s) && s.nlink === 2) return { name, dev: live.dev, ino: live.ino, ...(live.fd !== undefined && { fd: live.fd }) };
     } catch {
       // gone already: nothing to undo
     }

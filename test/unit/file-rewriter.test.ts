@@ -80,6 +80,32 @@ describe('FileRewriter', () => {
     expect(read(witness)).toBe(before);
   });
 
+  it('never renames a file someone put at its spare\'s name over the path, nor writes into it', () => {
+    const { d, file, rw } = fresh();
+    for (let i = 0; i < 3; i++) rw.write(file, `${i}\n`);
+    const spare = join(d, readdirSync(d).find((f) => f.endsWith('.spare'))!);
+    const theirs = join(d, 'theirs');
+    writeFileSync(theirs, 'theirs\n');
+    const witness = join(dir, `witness-${n}`);
+    linkSync(theirs, witness);
+    renameSync(theirs, spare); // ours is gone from that name; the descriptor we hold still points at it
+    for (let i = 3; i < 8; i++) {
+      rw.write(file, `${i}\n`);
+      expect(read(file)).toBe(`${i}\n`);
+    }
+    expect(read(witness)).toBe('theirs\n');
+  });
+
+  it('holds at most two descriptors per path, and none once released', () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const { file, rw } = fresh();
+    const before = fds();
+    for (let i = 0; i < 50; i++) rw.write(file, `${'x'.repeat(i % 7)}${i}\n`);
+    expect(fds() - before).toBeLessThanOrEqual(2);
+    rw.release([file]);
+    expect(fds()).toBe(before);
+  });
+
   it('never follows a symlink planted at a spare\'s name: the file it points at is untouched, writes go on', () => {
     const { d, file, rw } = fresh();
     const victim = join(dir, `victim-${n}`);
