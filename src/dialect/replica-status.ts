@@ -64,33 +64,47 @@ export function parseReplicaStatus(rows: readonly Row[]): ReplicationChannel[] {
 }
 
 /**
- * Column names by their lower case, for each set of names a server answered with: the daemon
- * reads the same ~60 columns every second, and indexing them afresh was a tenth of its parsing.
+ * Which column holds each field, for each set of column names a server answered with: the daemon
+ * reads the same ~60 columns every second, and finding them afresh was a tenth of its parsing.
+ * A row's names are compared with the known sets one by one (the driver hands every row the same
+ * name strings, so each compare is a pointer compare), never joined into a key to hash.
  * Bounded: a server that changed its columns at every check could only fill it so far.
  */
-const INDEXES = new Map<string, ReadonlyMap<string, string>>();
-const MAX_INDEXES = 16;
+interface Layout {
+  readonly names: readonly string[];
+  /** The first of the field's candidate names the server sent, whatever its case. */
+  readonly columns: Readonly<Partial<Record<Field, string>>>;
+  readonly usingGtid: string | undefined;
+}
 
-function indexOf(names: readonly string[]): ReadonlyMap<string, string> {
-  const key = names.join('\0');
-  let index = INDEXES.get(key);
-  if (index === undefined) {
-    index = new Map(names.map((name) => [name.toLowerCase(), name]));
-    if (INDEXES.size >= MAX_INDEXES) INDEXES.clear();
-    INDEXES.set(key, index);
+const LAYOUTS: Layout[] = [];
+const MAX_LAYOUTS = 16;
+
+function layoutOf(names: readonly string[]): Layout {
+  for (const layout of LAYOUTS) if (sameNames(layout.names, names)) return layout;
+  const byLowerCase = new Map(names.map((name) => [name.toLowerCase(), name]));
+  const columns: Partial<Record<Field, string>> = {};
+  for (const field of Object.keys(COLUMNS) as Field[]) {
+    const name = COLUMNS[field].map((candidate) => byLowerCase.get(candidate.toLowerCase())).find((n) => n !== undefined);
+    if (name !== undefined) columns[field] = name;
   }
-  return index;
+  const layout = { names: [...names], columns, usingGtid: byLowerCase.get('using_gtid') };
+  if (LAYOUTS.length >= MAX_LAYOUTS) LAYOUTS.length = 0;
+  LAYOUTS.push(layout);
+  return layout;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function parseRow(row: Row, budget: TextBudget): ReplicationChannel {
-  const byName = indexOf(Object.keys(row));
+  const { columns, usingGtid } = layoutOf(Object.keys(row));
   const column = (field: Field) => {
-    for (const candidate of COLUMNS[field]) {
-      const name = byName.get(candidate.toLowerCase());
-      const value = name === undefined ? undefined : row[name];
-      if (value !== undefined) return { name: name!, value };
-    }
-    return undefined;
+    const name = columns[field];
+    return name === undefined ? undefined : { name, value: row[name] };
   };
   if (!column('ioRunning') && !column('sqlRunning')) throw new UnrecognisedStatusError(Object.keys(row));
 
@@ -119,7 +133,6 @@ function parseRow(row: Row, budget: TextBudget): ReplicationChannel {
   const sqlState = str('sqlState', TEXT_LIMITS.label);
   // MariaDB keeps showing its last GTID position after CHANGE MASTER TO MASTER_USE_GTID=no
   // (measured on 10.11.19): stale, and waiting for it would not wait for the relay log.
-  const usingGtid = byName.get('using_gtid');
   const gtidUnused = text(usingGtid === undefined ? undefined : row[usingGtid])?.trim().toLowerCase() === 'no';
   const retrievedGtid = gtidUnused ? null : gtid('retrievedGtid');
   const executedGtid = gtid('executedGtid');
