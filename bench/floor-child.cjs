@@ -3,7 +3,7 @@
 // else: no verdict, no files, no metrics, no deadlines. Prints its CPU per check as JSON.
 // argv[2]: JSON { targets: [{ port, user, password, reads, write? }], seconds, warmup }.
 const mysql = require('mysql2');
-const { targets, seconds, warmup } = JSON.parse(process.argv[2]);
+const { targets, seconds, warmup, spread } = JSON.parse(process.argv[2]);
 let checks = 0;
 for (const t of targets) {
   const conn = mysql.createConnection({ host: '127.0.0.1', port: t.port, user: t.user, password: t.password, multipleStatements: true, maxPreparedStatements: 1 });
@@ -17,8 +17,9 @@ for (const t of targets) {
       if (!t.write) return void checks++;
       conn.query(t.write, (err2) => (err2 ? fail(err2) : void checks++));
     });
-  // Spread over the second, as the daemon's targets are.
-  setTimeout(() => setInterval(tick, 1000), Math.random() * 1000);
+  // All at the same instants, as the daemon's targets are (src/daemon/check-grid.ts); spread
+  // over the second (FLOOR_SPREAD=1), the same statements cost ~3 times the CPU (docs/performance.md).
+  setTimeout(() => setInterval(tick, 1000), spread ? Math.random() * 1000 : 1000 - (performance.now() % 1000));
 }
 setTimeout(() => {
   const c0 = process.cpuUsage();

@@ -2,7 +2,8 @@
  * npm run bench:floor: what the driver alone costs for the daemon's statements (the floor any
  * Node daemon built on mysql2 pays), beside the daemon itself, in one run, on the realistic
  * target of `npm run bench` (a replicated pair over TCP, 100 targets half on each node, the
- * writer's heartbeat written and the standby's read). FLOOR_SECONDS (30), FLOOR_WARMUP_SECONDS (45).
+ * writer's heartbeat written and the standby's read). FLOOR_SECONDS (30), FLOOR_WARMUP_SECONDS (45),
+ * FLOOR_SPREAD=1 (the driver's checks spread over the second instead of at the daemon's instants).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ const TARGETS = 100;
 
 function floor(targets: unknown[]): Promise<{ checks: number; msPerCheck: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, 'floor-child.cjs'), JSON.stringify({ targets, seconds: SECONDS, warmup: WARMUP })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, 'floor-child.cjs'), JSON.stringify({ targets, seconds: SECONDS, warmup: WARMUP, spread: process.env.FLOOR_SPREAD === '1' })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

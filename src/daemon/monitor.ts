@@ -12,6 +12,7 @@ import type { MaintenanceState } from '../types/maintenance-fs.js';
 import type { TargetState } from '../types/target-state.js';
 import type { Deadline } from '../types/deadline.js';
 import { PeerWatch } from './peer-watch.js';
+import { delayToNextSlot } from './check-grid.js';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -36,8 +37,9 @@ const STOP_GRACE_MS = 200;
 const QUIT_ON_STOP_MS = 200;
 
 /**
- * Watches one target: a full check every interval over a held connection, and an immediate
- * re-check when that connection is lost (mysqld killed, network cut). Never throws.
+ * Watches one target: a full check every interval over a held connection (on the daemon's shared
+ * grid of instants, src/daemon/check-grid.ts), and an immediate re-check when that connection is
+ * lost (mysqld killed, network cut). Never throws.
  */
 export class TargetMonitor {
   private session: Session | undefined;
@@ -55,6 +57,8 @@ export class TargetMonitor {
   private readonly peer: PeerWatch | undefined;
   /** The last check's report before the peer's reading was added to it. */
   private own: CheckReport | undefined;
+  /** When the last check began (the monotonic clock): the next regular one keeps its distance (src/daemon/check-grid.ts). */
+  private lastStartedAt = -Infinity;
 
   constructor(
     readonly target: TargetConfig,
@@ -132,11 +136,12 @@ export class TargetMonitor {
     const report = this.state.lastReport;
     const unreachable = report !== undefined && (!report.facts.connect.ok || report.verdict.reasons.some((r) => r.code === 'timeout'));
     const confirming = this.state.healthy && this.state.consecutiveFail > 0 && unreachable;
-    this.schedule(confirming ? CONFIRM_FAILURE_MS : this.target.intervalMs);
+    this.schedule(confirming ? CONFIRM_FAILURE_MS : delayToNextSlot(this.deps.now(), this.lastStartedAt, this.target.intervalMs));
   }
 
   private async runOnce(): Promise<void> {
     const started = this.deps.now();
+    this.lastStartedAt = started;
     const deadline = deadlineAfter(this.target.timeoutMs, this.deps.now);
     // The peer is read beside the check, under the same deadline, every check: both writable
     // must show within one interval, and one more round trip on a held connection is cheap.

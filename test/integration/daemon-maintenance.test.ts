@@ -134,9 +134,10 @@ describeWithMariadb('maintenance: the daemon, the one-shot check and the mainten
     const leaveMs = msSince(t1, (await back).at);
     const seen = history.stop();
     measured(`daemon: maintenance file removed -> track file 0: ${leaveMs} ms (rise ${RISE}, interval ${INTERVAL_MS} ms)`);
-    // The normal rise: the first good check starts at once, the second an interval after it.
-    expect(leaveMs, daemon.describe()).toBeGreaterThanOrEqual((RISE - 1) * INTERVAL_MS - 5);
-    expect(leaveMs, daemon.describe()).toBeLessThan(RISE * INTERVAL_MS + 500);
+    // The normal rise: the first good check starts at once, the next ones on the daemon's grid
+    // (src/daemon/check-grid.ts): the first slot at least a quarter interval later, then a slot an interval.
+    expect(leaveMs, daemon.describe()).toBeGreaterThanOrEqual(INTERVAL_MS / 4 + (RISE - 2) * INTERVAL_MS - 5);
+    expect(leaveMs, daemon.describe()).toBeLessThan((RISE - 0.75) * INTERVAL_MS + 500);
     expect(seen.map((s) => s.content)).toEqual(['1\n', '0\n']);
     const off = await daemon.waitForLog('the maintenance off line', (l) => l.msg.includes('maintenance off'));
     expect(off).toMatchObject({ level: 'info', maintenance: false });

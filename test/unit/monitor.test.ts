@@ -11,6 +11,8 @@ import { variablesRows } from '../helpers/scripted-db.js';
 function world() {
   let alive = true;
   let standbyBroken = false;
+  /** How long each statement takes on the fake clock. */
+  let queryMs = 0;
   let connects = 0;
   const sessions: { lose(): void }[] = [];
   let clock = 0;
@@ -29,6 +31,7 @@ function world() {
       onLost: (l) => listeners.push(l),
       async query(sql) {
         if (!usable) throw Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+        clock += queryMs;
         if (sql === SERVER_VARIABLES_SQL) return variablesRows('ON');
         return [{ Connection_name: '', Slave_IO_Running: 'Yes', Slave_SQL_Running: standbyBroken ? 'No' : 'Yes', Seconds_Behind_Master: 0, Last_SQL_Errno: 0, Last_IO_Errno: 0 }];
       },
@@ -91,6 +94,11 @@ function world() {
       for (const s of sessions.splice(0)) s.lose();
     },
     revive: () => (alive = true),
+    /** The connection drops, the server stays up. */
+    drop: () => {
+      for (const s of sessions.splice(0)) s.lose();
+    },
+    slow: (ms: number) => (queryMs = ms),
     breakStandby: (broken: boolean) => (standbyBroken = broken),
     connects: () => connects,
     now: () => clock,
@@ -108,9 +116,9 @@ const target: TargetConfig = {
   labels: {},
 };
 
-function watch(w: ReturnType<typeof world>) {
+function watch(w: ReturnType<typeof world>, t: TargetConfig = target) {
   const seen: { at: number; state: TargetState }[] = [];
-  const m = new TargetMonitor(target, w.deps, initialState(w.deps.wallClock()), (state) => seen.push({ at: w.now(), state }));
+  const m = new TargetMonitor(t, w.deps, initialState(w.deps.wallClock()), (state) => seen.push({ at: w.now(), state }));
   m.start();
   const faultAt = () => seen.find((s, i) => i > 0 && !s.state.healthy && seen[i - 1]!.state.healthy)?.at;
   return { m, seen, faultAt };
@@ -177,5 +185,34 @@ describe('target monitor', () => {
     const n = seen.length;
     await w.advance(5000);
     expect(seen.length).toBe(n);
+  });
+
+  describe('on the shared grid (src/daemon/check-grid.ts)', () => {
+    it('checks at the multiples of the interval, however long a check takes (fixed rate)', async () => {
+      const w = world();
+      w.slow(150); // two statements a check: each check ends 300 ms after it began
+      const { seen } = watch(w);
+      await w.advance(2500);
+      expect(seen.map((s) => s.at)).toEqual([300, 1300, 2300]);
+    });
+
+    it('a check out of turn (a dropped connection) does not move the grid', async () => {
+      const w = world();
+      const { seen } = watch(w);
+      await w.advance(1500);
+      w.drop();
+      await w.advance(1000);
+      expect(seen.map((s) => s.at)).toEqual([0, 1000, 1500, 2000]);
+    });
+
+    it('targets started at different times are checked at the same instants', async () => {
+      const w = world();
+      const a = watch(w);
+      await w.advance(300);
+      const b = watch(w, { ...target, name: 'db2' });
+      await w.advance(2000);
+      expect(a.seen.map((s) => s.at)).toEqual([0, 1000, 2000]);
+      expect(b.seen.map((s) => s.at)).toEqual([300, 1000, 2000]);
+    });
   });
 });
