@@ -34,7 +34,7 @@ interface Spare extends Held {
  * whole file (a rename); one that kept the file open for more than one interval can see it
  * rewritten in place.
  *
- * A spare is written through a descriptor kept open on it (an open and a close less per write,
+ * A spare is written through a descriptor kept open on it (an open and a close fewer per write,
  * which is a few % of the daemon's CPU), and only once an lstat of its name shows our inode there.
  *
  * Only an inode this process created and put at the path is reused, and only while nothing else
