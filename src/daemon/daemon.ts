@@ -122,7 +122,7 @@ class Daemon {
     const { listen, targets, source } = this.config;
     const auth = this.config.web?.users.size ? ' with basic authentication' : '';
     this.log.info({ pid: this.deps.pid, listen: `${listen.host}:${listen.port}`, scheme: this.front.scheme, targets: targets.map((t) => t.name), config: source }, `check-mysql daemon started: ${targets.length} target(s), listening on ${this.front.scheme}://${listen.host}:${listen.port}${auth}`);
-    for (const t of targets) this.startMonitor(t, initialState(this.deps.wallClock()));
+    targets.forEach((t, position) => this.startMonitor(t, initialState(this.deps.wallClock()), position));
   }
 
   /** Resolves with whether every track file could be set to fault. */
@@ -180,9 +180,11 @@ class Daemon {
       if (!t) this.writeFiles(monitor.target, { ...monitor.current, healthy: false }, 'removed');
       this.deps.releaseFiles?.(filesOf(monitor.target));
       this.files.forget(name);
-      if (t) this.startMonitor(t, monitor.current);
+      if (t) this.startMonitor(t, monitor.current, next.targets.indexOf(t));
     }
-    for (const t of next.targets) if (!this.monitors.has(t.name)) this.startMonitor(t, initialState(this.deps.wallClock()));
+    next.targets.forEach((t, position) => {
+      if (!this.monitors.has(t.name)) this.startMonitor(t, initialState(this.deps.wallClock()), position);
+    });
     const webWarning = this.front.update(next.web);
     if (webWarning) this.log.warn({ webConfig: next.webConfigFile }, webWarning);
     this.config = { ...next, listen: this.config.listen };
@@ -202,13 +204,14 @@ class Daemon {
     return [createDaemonMetrics(this.registry, labelNames, failed), createFileWriteMetrics(this.registry, labelNames)];
   }
 
-  private startMonitor(target: TargetConfig, initial: TargetState): void {
+  /** position: the target's place in the config, which decides when in the interval it is checked (src/daemon/check-grid.ts). */
+  private startMonitor(target: TargetConfig, initial: TargetState, position: number): void {
     this.since.set(target.name, this.deps.wallClock());
     const watch = target.maintenanceFile === undefined ? undefined : this.watchMaintenance(target);
     // A file left from before a restart: in maintenance from the first instant, not after a check.
     // (A reload that dropped the key ends a maintenance the state carried.)
     const state = applyMaintenance(initial, watch ? watch.read() : { on: false }, this.deps.wallClock());
-    const monitor = new TargetMonitor(target, this.deps, state, (next, t) => this.checked(t, next));
+    const monitor = new TargetMonitor(target, this.deps, state, (next, t) => this.checked(t, next), position);
     this.monitors.set(target.name, monitor);
     if (!sameMaintenance(initial.maintenance, state.maintenance)) {
       this.logMaintenance(target, state.maintenance, state.maintenance ? undefined : 'off');

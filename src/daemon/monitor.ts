@@ -12,7 +12,7 @@ import type { MaintenanceState } from '../types/maintenance-fs.js';
 import type { TargetState } from '../types/target-state.js';
 import type { Deadline } from '../types/deadline.js';
 import { PeerWatch } from './peer-watch.js';
-import { delayToNextSlot } from './check-grid.js';
+import { delayToNextSlot, phaseOf } from './check-grid.js';
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -60,13 +60,19 @@ export class TargetMonitor {
   /** When the last check began (the monotonic clock): the next regular one keeps its distance (src/daemon/check-grid.ts). */
   private lastStartedAt = -Infinity;
 
+  /** Where in the interval this target's checks fall (src/daemon/check-grid.ts). */
+  private readonly phaseMs: number;
+
+  /** position: the target's place in the daemon's config, which decides its phase. */
   constructor(
     readonly target: TargetConfig,
     private readonly deps: MonitorDeps,
     private state: TargetState,
     private readonly onCheck: (state: TargetState, target: TargetConfig) => void,
+    position = 0,
   ) {
     this.peer = target.peer && new PeerWatch(target.peer, deps);
+    this.phaseMs = phaseOf(position, target.intervalMs);
   }
 
   get current(): TargetState {
@@ -136,7 +142,7 @@ export class TargetMonitor {
     const report = this.state.lastReport;
     const unreachable = report !== undefined && (!report.facts.connect.ok || report.verdict.reasons.some((r) => r.code === 'timeout'));
     const confirming = this.state.healthy && this.state.consecutiveFail > 0 && unreachable;
-    this.schedule(confirming ? CONFIRM_FAILURE_MS : delayToNextSlot(this.deps.now(), this.lastStartedAt, this.target.intervalMs));
+    this.schedule(confirming ? CONFIRM_FAILURE_MS : delayToNextSlot(this.deps.now(), this.lastStartedAt, this.target.intervalMs, this.phaseMs));
   }
 
   private async runOnce(): Promise<void> {

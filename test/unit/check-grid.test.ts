@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { delayToNextSlot } from '../../src/daemon/check-grid.js';
+import { delayToNextSlot, phaseOf, TARGETS_PER_INSTANT } from '../../src/daemon/check-grid.js';
 
 describe('delayToNextSlot: checks at the multiples of the interval', () => {
   it.each([
@@ -28,5 +28,30 @@ describe('delayToNextSlot: checks at the multiples of the interval', () => {
       expect(delay).toBeLessThanOrEqual(interval * 1.25 + 1e-6);
       expect(Math.abs(at / interval - Math.round(at / interval))).toBeLessThan(1e-6);
     }
+  });
+});
+
+describe('phases: at most TARGETS_PER_INSTANT targets share an instant', () => {
+  it.each([
+    // [position in the config, interval, phase]
+    [0, 1000, 0],
+    [TARGETS_PER_INSTANT - 1, 1000, 0],
+    [TARGETS_PER_INSTANT, 1000, 100],
+    [2 * TARGETS_PER_INSTANT + 5, 1000, 200],
+    [9 * TARGETS_PER_INSTANT, 1000, 900],
+    // past ten groups, the phases start again (1,000 targets a second share them ten ways)
+    [10 * TARGETS_PER_INSTANT, 1000, 0],
+    [TARGETS_PER_INSTANT, 3000, 300],
+  ])('position %i, interval %i ms: %i ms into the interval', (position, interval, phase) => {
+    expect(phaseOf(position, interval)).toBe(phase);
+  });
+
+  it.each([
+    // [what, now, last check began, interval, phase, delay]
+    ['the next multiple plus the phase', 300, 100, 1000, 100, 800],
+    ['an early timer (3 ms before its slot at 1100) gives no second check in that slot', 1098, 1097, 1000, 100, 1002],
+    ['after a check out of turn just before the phase: the one after', 1050, 1050, 1000, 100, 1050],
+  ])('%s', (_what, now, last, interval, phase, delay) => {
+    expect(delayToNextSlot(now, last, interval, phase)).toBeCloseTo(delay, 6);
   });
 });

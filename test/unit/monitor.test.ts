@@ -5,6 +5,7 @@ import type { TargetConfig } from '../../src/daemon/daemon-config.js';
 import { initialState } from '../../src/daemon/hysteresis.js';
 import type { TargetState } from '../../src/types/target-state.js';
 import { CONFIRM_FAILURE_MS, TargetMonitor, type MonitorDeps } from '../../src/daemon/monitor.js';
+import { TARGETS_PER_INSTANT } from '../../src/daemon/check-grid.js';
 import { variablesRows } from '../helpers/scripted-db.js';
 
 /** A server we can kill and revive, and a clock whose timers fire only when the test says so. */
@@ -116,9 +117,9 @@ const target: TargetConfig = {
   labels: {},
 };
 
-function watch(w: ReturnType<typeof world>, t: TargetConfig = target) {
+function watch(w: ReturnType<typeof world>, t: TargetConfig = target, position = 0) {
   const seen: { at: number; state: TargetState }[] = [];
-  const m = new TargetMonitor(t, w.deps, initialState(w.deps.wallClock()), (state) => seen.push({ at: w.now(), state }));
+  const m = new TargetMonitor(t, w.deps, initialState(w.deps.wallClock()), (state) => seen.push({ at: w.now(), state }), position);
   m.start();
   const faultAt = () => seen.find((s, i) => i > 0 && !s.state.healthy && seen[i - 1]!.state.healthy)?.at;
   return { m, seen, faultAt };
@@ -213,6 +214,15 @@ describe('target monitor', () => {
       await w.advance(2000);
       expect(a.seen.map((s) => s.at)).toEqual([0, 1000, 2000]);
       expect(b.seen.map((s) => s.at)).toEqual([300, 1000, 2000]);
+    });
+
+    it('the 101st target of the config is checked a tenth of an interval after the first hundred', async () => {
+      const w = world();
+      const first = watch(w);
+      const hundredFirst = watch(w, { ...target, name: 'db101' }, TARGETS_PER_INSTANT);
+      await w.advance(2500);
+      expect(first.seen.map((s) => s.at)).toEqual([0, 1000, 2000]);
+      expect(hundredFirst.seen.map((s) => s.at)).toEqual([0, 1100, 2100]);
     });
   });
 });
