@@ -49,12 +49,11 @@ const PEER_WARMUP_S = Number(env.BENCH_PEER_WARMUP_SECONDS ?? 8);
 const MANY = Number(env.BENCH_MANY_TARGETS ?? 100);
 const ALL_CASES = 'writer,writer-hb,standby,standby-hb,many,many-hb,pt-heartbeat,exporter,exporter-hb,oneshot,latency';
 const CASES = new Set(list(env.BENCH_CASES, ALL_CASES));
-const NODE_FLAGS = new Map(
-  (env.BENCH_NODE_FLAGS ?? '').split(';').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim().split(/\s+/).filter(Boolean)] as const),
-);
-const FILES_UNDER = new Map(
-  (env.BENCH_FILES ?? '').split(';').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim()] as const),
-);
+/** `label=value;label=value`, as BENCH_NODE_FLAGS and BENCH_FILES give one value per build. */
+const perBuild = (v: string | undefined): Map<string, string> =>
+  new Map((v ?? '').split(';').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')).trim(), x.slice(x.indexOf('=') + 1).trim()] as const));
+const NODE_FLAGS = new Map([...perBuild(env.BENCH_NODE_FLAGS)].map(([label, flags]) => [label, flags.split(/\s+/).filter(Boolean)] as const));
+const FILES_UNDER = perBuild(env.BENCH_FILES);
 const BUILDS = list(env.BENCH_BUILDS, `this build=${CLI}`).map((b) => {
   const [label, path] = b.includes('=') ? [b.slice(0, b.indexOf('=')), b.slice(b.indexOf('=') + 1)] : [b, b];
   if (!existsSync(path!)) throw new Error(`BENCH_BUILDS: ${path} does not exist`);

@@ -88,7 +88,8 @@ function layoutOf(names: readonly string[]): Layout {
     const name = COLUMNS[field].map((candidate) => byLowerCase.get(candidate.toLowerCase())).find((n) => n !== undefined);
     if (name !== undefined) columns[field] = name;
   }
-  const layout = { names: [...names], columns, usingGtid: byLowerCase.get('using_gtid') };
+  // Ours to keep: each row's Object.keys is a fresh array.
+  const layout = { names, columns, usingGtid: byLowerCase.get('using_gtid') };
   if (LAYOUTS.length >= MAX_LAYOUTS) LAYOUTS.length = 0;
   LAYOUTS.push(layout);
   return layout;

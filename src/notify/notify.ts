@@ -33,6 +33,14 @@ export interface NotifySpec extends CheckSpec {
   readonly notify: NotifyPolicy;
 }
 
+/** One channel's catch-up wait before a promotion: for what, how it ended, how long it took. */
+export interface Waited {
+  readonly channel: string;
+  readonly target: string;
+  readonly outcome: string;
+  readonly ms: number;
+}
+
 /** What a notify run did, for the one log line and the exit code. */
 export interface NotifyOutcome {
   readonly ok: boolean;
@@ -40,7 +48,7 @@ export interface NotifyOutcome {
   readonly message: string;
   readonly before?: string;
   readonly after?: string;
-  readonly waited?: readonly { channel: string; target: string; outcome: string; ms: number }[];
+  readonly waited?: readonly Waited[];
   readonly killed?: number;
   /** Stalled writes ended so that read_only could be set. */
   readonly ended?: readonly EndedWrite[];
@@ -153,7 +161,7 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
   const found = await readChannels(session, spec, deps, before);
   const fence = spec.notify.peerFence === false ? NO_PEER_IO : await stopPeerIo(session, before, found, deadlineAfter(spec.timeoutMs, deps.now), spec.notify.peerChannels);
   if (isWritable(before)) return alreadyWritable(session, spec, deps, before, fence);
-  let step: Awaited<ReturnType<typeof untilWritable>>;
+  let step: UntilWritable;
   try {
     step = await untilWritable(session, spec, deps, before, fence, found);
   } catch (err) {
@@ -161,7 +169,7 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
     await undoFence(session, spec, deps, before, fence);
     throw err;
   }
-  const { waited, behind } = step;
+  const { waited } = step;
   if (step.notPromoted) {
     const undone = await undoFence(session, spec, deps, before, fence);
     return { ...step.notPromoted, message: `${step.notPromoted.message}${undone.text}`, before: readOnlyText(before), after: readOnlyText(before), waited, ...resumedField(undone) };
@@ -171,7 +179,7 @@ async function promote(session: Session, spec: NotifySpec, deps: CheckDeps): Pro
     return { ...undone, action: 'demoted-again', message: `VIP ${spec.policy.vip} left while promoting; demoted again: ${undone.message}`, before: readOnlyText(before), waited };
   }
   const after = await readServer(session, spec, deps);
-  const forced = behind.length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
+  const forced = behindOf(waited).length > 0 ? ' WITHOUT catching up (--on-catchup-timeout promote)' : '';
   return {
     ok: isWritable(after),
     action: 'promoted',
@@ -205,7 +213,14 @@ async function alreadyWritable(session: Session, spec: NotifySpec, deps: CheckDe
   };
 }
 
-type Waited = { channel: string; target: string; outcome: string; ms: number };
+/** Waits that did not end caught up. */
+const behindOf = (waited: readonly Waited[]): Waited[] => waited.filter((w) => w.outcome !== 'caught-up');
+
+/** How far a promotion got: the waits, and why it stopped short of read_only=OFF if it did. */
+interface UntilWritable {
+  readonly waited: readonly Waited[];
+  readonly notPromoted?: Pick<NotifyOutcome, 'ok' | 'action' | 'message'>;
+}
 
 /**
  * Everything up to and including read_only=OFF: the catch-up, then the two reasons not to
@@ -219,7 +234,7 @@ async function untilWritable(
   before: ServerInfo,
   fence: PeerIo,
   found: readonly ReplicationChannel[],
-): Promise<{ waited: Waited[]; behind: Waited[]; notPromoted?: Pick<NotifyOutcome, 'ok' | 'action' | 'message'> }> {
+): Promise<UntilWritable> {
   // Read again after a stop: the catch-up waits for what was received up to it.
   const channels = fence.channels.length > 0 ? await readChannels(session, spec, deps, before) : found;
   const waited: Waited[] = [];
@@ -232,15 +247,15 @@ async function untilWritable(
     const rows = await session.query(wait.sql(t), deadlineAfter(t * 1000 + spec.timeoutMs, deps.now));
     waited.push({ channel: wait.channel, target: wait.target, outcome: wait.outcome(rows[0]?.waited), ms: Math.round(deps.now() - t0) });
   }
-  const behind = waited.filter((w) => w.outcome !== 'caught-up');
+  const behind = behindOf(waited);
   if (behind.length > 0 && spec.notify.onCatchUpTimeout === 'stay-read-only') {
     const what = behind.map((w) => `${channelLabel(w.channel)} ${w.outcome} waiting for ${w.target}`).join('; ');
-    return { waited, behind, notPromoted: { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)` } };
+    return { waited, notPromoted: { ok: false, action: 'stayed-read-only', message: `not promoting: ${what} (--on-catchup-timeout stay-read-only)` } };
   }
   const stale = staleness(spec, 'writer', deps);
-  if (stale) return { waited, behind, notPromoted: { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)` } };
+  if (stale) return { waited, notPromoted: { ok: true, action: 'stale-ignored', message: `${stale} (after catching up)` } };
   await session.query(PROMOTE_SQL, deadlineAfter(spec.timeoutMs, deps.now));
-  return { waited, behind };
+  return { waited };
 }
 
 /**
